@@ -1,0 +1,309 @@
+"""Settings from the environment (and ``.env`` in the working directory), validated once at start-up.
+
+:func:`load_settings` collects every problem and raises one :class:`ConfigError` naming each variable;
+it never prints a secret's value. Secrets are held in :class:`Secret`, whose ``repr``/``str`` mask them.
+Only what the chosen mode needs is asked for: Socket Mode needs no signing secret, HTTP mode no app
+token, and the alert variables are read only when alerts are on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from bot.kalshi.signer import KeyLoadError, load_private_key
+from bot.money import AmountError, parse_dollars
+
+KALSHI_BASE_URLS = {
+    "prod": "https://api.elections.kalshi.com/trade-api/v2",
+    "demo": "https://demo-api.kalshi.co/trade-api/v2",
+}
+SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]{2,}$")
+MIN_ALERT_INTERVAL = 10.0
+DEFAULT_PORT = 3000
+
+
+class Secret:
+    """A string that does not show itself in ``repr``, ``str``, f-strings or logs."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+class ConfigError(Exception):
+    """Every configuration problem at once, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+    def __str__(self) -> str:
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        return f"The configuration has {len(self.problems)} problem(s):\n{lines}"
+
+
+class Mode(Enum):
+    """What the process needs configured."""
+
+    KALSHI = "kalshi"  # the CLI's balance command: Kalshi only
+    SERVE = "serve"  # the bot: Kalshi and Slack, alerts when configured
+
+
+@dataclass(frozen=True)
+class KalshiSettings:
+    api_key_id: Secret
+    private_key: rsa.RSAPrivateKey = field(repr=False)
+    env: str
+    base_url: str
+
+    @property
+    def demo(self) -> bool:
+        return self.env == "demo"
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    bot_token: Secret
+    signing_secret: Secret | None
+    app_token: Secret | None
+    api_url: str | None
+    host: str
+    port: int
+    allowed_users: frozenset[str]
+    allowed_channels: frozenset[str]
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.app_token is not None
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    channel: str
+    threshold_cents: int
+    interval_seconds: float
+    repeat_hours: float | None
+    rearm_cents: int | None  # None: derived from the threshold (see bot.alerts.monitor)
+    failures_before_notice: int
+    admin_users: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Settings:
+    kalshi: KalshiSettings
+    slack: SlackSettings | None
+    alerts: AlertSettings | None
+    freshness_seconds: float
+    state_path: Path
+    log_level: str
+
+    def secrets(self) -> list[str]:
+        """Every secret value in force, for the log filter that keeps them out of logs."""
+        values = [self.kalshi.api_key_id.reveal()]
+        if self.slack:
+            values += [
+                s.reveal()
+                for s in (self.slack.bot_token, self.slack.signing_secret, self.slack.app_token)
+                if s is not None
+            ]
+        return [v for v in values if v]
+
+
+class _Reader:
+    """Reads variables, collecting problems instead of stopping at the first."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.problems: list[str] = []
+
+    def get(self, name: str) -> str | None:
+        value = self.environ.get(name, "").strip()
+        return value or None
+
+    def required(self, name: str, why: str = "") -> str | None:
+        value = self.get(name)
+        if value is None:
+            self.problems.append(f"{name} is not set{why}")
+        return value
+
+    def number(self, name: str, default: float, *, minimum: float, unit: str) -> float:
+        raw = self.get(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            self.problems.append(f"{name} must be a number of {unit}")
+            return default
+        if not value >= minimum or value == float("inf"):
+            self.problems.append(f"{name} must be at least {minimum:g} {unit}")
+            return default
+        return value
+
+    def integer(self, name: str, default: int, *, minimum: int, maximum: int) -> int:
+        raw = self.get(name)
+        if raw is None:
+            return default
+        if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+            self.problems.append(f"{name} must be a whole number from {minimum} to {maximum}")
+            return default
+        return int(raw)
+
+    def dollars(self, name: str) -> int | None:
+        raw = self.get(name)
+        if raw is None:
+            return None
+        try:
+            return parse_dollars(raw)
+        except AmountError as exc:
+            self.problems.append(f"{name}: {exc}")
+            return None
+
+    def slack_ids(self, name: str) -> frozenset[str]:
+        raw = self.get(name) or ""
+        ids = frozenset(part.strip() for part in raw.split(",") if part.strip())
+        bad = [i for i in ids if not SLACK_ID.match(i)]
+        if bad:
+            self.problems.append(
+                f"{name} must be comma-separated Slack ids like U012AB3CD or C012AB3CD "
+                f"({len(bad)} entry/entries are not)"
+            )
+        return ids
+
+    def token(self, name: str, prefix: str, why: str = "") -> Secret | None:
+        value = self.required(name, why)
+        if value is None:
+            return None
+        if not value.startswith(prefix):
+            self.problems.append(f"{name} must start with '{prefix}' (the value is not shown)")
+        return Secret(value)
+
+
+def default_state_path(environ: Mapping[str, str]) -> Path:
+    base = environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
+    return Path(base) / "kalshi-balance-bot" / "state.sqlite3"
+
+
+def load_settings(environ: Mapping[str, str], mode: Mode = Mode.SERVE) -> Settings:
+    """Validate the environment for ``mode``; raise :class:`ConfigError` naming every problem."""
+    r = _Reader(environ)
+    kalshi = _kalshi(r)
+    slack = _slack(r) if mode is Mode.SERVE else None
+    alerts = _alerts(r) if mode is Mode.SERVE and r.get("BALANCE_ALERT_CHANNEL") else None
+    freshness = r.number("BALANCE_FRESHNESS_SECONDS", 2.0, minimum=0.0, unit="seconds")
+    state_path = Path(r.get("BOT_STATE_PATH") or default_state_path(environ)).expanduser()
+    log_level = (r.get("BOT_LOG_LEVEL") or "INFO").upper()
+    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        r.problems.append("BOT_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
+    if r.problems or kalshi is None:
+        raise ConfigError(r.problems)
+    return Settings(kalshi, slack, alerts, freshness, state_path, log_level)
+
+
+def _kalshi(r: _Reader) -> KalshiSettings | None:
+    key_id = r.required("KALSHI_API_KEY_ID", " (the API key id shown when you created the key)")
+    key = _private_key(r)
+    env = (r.get("KALSHI_ENV") or "prod").lower()
+    if env not in KALSHI_BASE_URLS:
+        r.problems.append("KALSHI_ENV must be 'prod' or 'demo'")
+        env = "prod"
+    base_url = r.get("KALSHI_API_BASE_URL") or KALSHI_BASE_URLS[env]
+    if not re.match(r"^https?://[^/\s]+", base_url):
+        r.problems.append("KALSHI_API_BASE_URL must be an http(s) URL, like https://host/trade-api/v2")
+    if key_id is None or key is None:
+        return None
+    return KalshiSettings(Secret(key_id), key, env, base_url.rstrip("/"))
+
+
+def _private_key(r: _Reader) -> rsa.RSAPrivateKey | None:
+    text, path = r.get("KALSHI_PRIVATE_KEY"), r.get("KALSHI_PRIVATE_KEY_PATH")
+    if text and path:
+        r.problems.append("set KALSHI_PRIVATE_KEY or KALSHI_PRIVATE_KEY_PATH, not both")
+        return None
+    if path:
+        name = "KALSHI_PRIVATE_KEY_PATH"
+        try:
+            text = Path(path).expanduser().read_text(encoding="ascii", errors="replace")
+        except OSError as exc:
+            r.problems.append(f"{name}: cannot read {path} ({exc.strerror or type(exc).__name__})")
+            return None
+    elif text:
+        name = "KALSHI_PRIVATE_KEY"
+    else:
+        r.problems.append(
+            "KALSHI_PRIVATE_KEY (the PEM text) or KALSHI_PRIVATE_KEY_PATH (a PEM file) is not set"
+        )
+        return None
+    try:
+        return load_private_key(text)
+    except KeyLoadError as exc:
+        r.problems.append(f"{name}: {exc}")
+        return None
+
+
+def _slack(r: _Reader) -> SlackSettings:
+    bot_token = r.token("SLACK_BOT_TOKEN", "xoxb-", " (Bot User OAuth Token, OAuth & Permissions page)")
+    app_token = None
+    signing_secret = None
+    if r.get("SLACK_APP_TOKEN"):
+        app_token = r.token("SLACK_APP_TOKEN", "xapp-")
+    else:
+        value = r.required(
+            "SLACK_SIGNING_SECRET",
+            " (needed in HTTP mode; or set SLACK_APP_TOKEN to use Socket Mode instead)",
+        )
+        signing_secret = Secret(value) if value else None
+    api_url = r.get("SLACK_API_URL")
+    if api_url is not None:
+        if not re.match(r"^https?://", api_url):
+            r.problems.append("SLACK_API_URL must be an http(s) URL")
+        api_url = api_url.rstrip("/") + "/"
+    port = r.integer("PORT", DEFAULT_PORT, minimum=1, maximum=65535)
+    host = r.get("BOT_HOST") or "0.0.0.0"
+    users = r.slack_ids("BALANCE_ALLOWED_USERS")
+    channels = r.slack_ids("BALANCE_ALLOWED_CHANNELS")
+    return SlackSettings(
+        bot_token or Secret(""), signing_secret, app_token, api_url, host, port, users, channels
+    )
+
+
+def _alerts(r: _Reader) -> AlertSettings | None:
+    channel = r.get("BALANCE_ALERT_CHANNEL") or ""
+    if not SLACK_ID.match(channel):
+        r.problems.append("BALANCE_ALERT_CHANNEL must be a channel id like C012AB3CD (not #name)")
+    threshold = r.dollars("BALANCE_ALERT_THRESHOLD")
+    if threshold is None and r.get("BALANCE_ALERT_THRESHOLD") is None:
+        r.problems.append("BALANCE_ALERT_THRESHOLD is not set (dollars, like 250 or $1,000)")
+    interval = r.number("BALANCE_ALERT_INTERVAL", 60.0, minimum=MIN_ALERT_INTERVAL, unit="seconds")
+    repeat_raw = r.get("BALANCE_ALERT_REPEAT")
+    repeat = None
+    if repeat_raw and repeat_raw.lower() not in {"0", "off", "no", "false"}:
+        repeat = r.number("BALANCE_ALERT_REPEAT", 0.0, minimum=0.25, unit="hours")
+    rearm = r.dollars("BALANCE_ALERT_REARM")
+    failures = r.integer("BALANCE_ALERT_FAILURES", 3, minimum=1, maximum=100)
+    admins = r.slack_ids("BALANCE_ADMIN_USERS")
+    if threshold is None:
+        return None
+    return AlertSettings(channel, threshold, interval, repeat, rearm, failures, admins)

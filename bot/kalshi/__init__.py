@@ -1,0 +1,8 @@
+"""Kalshi trade API v2: request signing, the HTTP client, its errors and models."""
+
+from bot.kalshi.client import KalshiClient
+from bot.kalshi.errors import KalshiError
+from bot.kalshi.models import Balance
+from bot.kalshi.signer import KalshiAuth, load_private_key
+
+__all__ = ["Balance", "KalshiAuth", "KalshiClient", "KalshiError", "load_private_key"]

@@ -1,0 +1,99 @@
+"""The CLI as a person runs it: a real process, the fake Kalshi, .env read from the working directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests import keys
+from tests.fakes.kalshi import FakeKalshi, Reply, balance_body
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("KALSHI_", "SLACK_", "BALANCE_", "BOT_"))
+    }
+    base["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**base, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_balance_json(kalshi: FakeKalshi, kalshi_env: dict[str, str], tmp_path: Path) -> None:
+    kalshi.set_balance(123456, 50000, 1764000000)
+    result = run_cli(["balance", "--json"], kalshi_env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "balance_cents": 123456,
+        "portfolio_value_cents": 50000,
+        "updated_ts": 1764000000,
+    }
+
+
+def test_balance_for_a_person(kalshi: FakeKalshi, kalshi_env: dict[str, str], tmp_path: Path) -> None:
+    kalshi.set_balance(123456, 50000, 1764000000)
+    result = run_cli(["balance"], kalshi_env, tmp_path)
+    assert result.returncode == 0
+    assert "Available balance  $1,234.56" in result.stdout
+    assert "Portfolio value    $500.00" in result.stdout
+    assert "Total              $1,734.56" in result.stdout
+
+
+def test_env_file_in_the_working_directory_is_read(kalshi: FakeKalshi, tmp_path: Path) -> None:
+    (tmp_path / "kalshi.key").write_text(keys.pkcs8_pem())
+    (tmp_path / ".env").write_text(
+        f"KALSHI_API_KEY_ID={keys.KEY_ID}\nKALSHI_PRIVATE_KEY_PATH=kalshi.key\nKALSHI_API_BASE_URL={kalshi.base_url}\n"
+    )
+    result = run_cli(["balance", "--json"], {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["balance_cents"] == 123456
+
+
+def test_kalshi_error_is_one_line_without_traceback(
+    kalshi: FakeKalshi, kalshi_env: dict[str, str], tmp_path: Path
+) -> None:
+    kalshi.queue(
+        Reply(status=401, body={"error": {"code": "authentication_error", "message": "token failure"}})
+    )
+    result = run_cli(["balance", "--json"], kalshi_env, tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    first = result.stderr.splitlines()[0]
+    assert first == "error: Kalshi said: token failure (HTTP 401, code authentication_error)"
+    assert "Traceback" not in result.stderr
+    assert "hint:" in result.stderr
+
+
+def test_bad_response_exits_non_zero(kalshi: FakeKalshi, kalshi_env: dict[str, str], tmp_path: Path) -> None:
+    kalshi.queue(Reply(body={**balance_body(), "balance": "lots"}))
+    result = run_cli(["balance"], kalshi_env, tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "'balance' is not a whole number" in result.stderr
+
+
+def test_missing_configuration_names_every_variable(tmp_path: Path) -> None:
+    result = run_cli(["balance"], {"KALSHI_PRIVATE_KEY": "garbage-secret-value"}, tmp_path)
+    assert result.returncode == 2
+    assert "KALSHI_API_KEY_ID is not set" in result.stderr
+    assert "KALSHI_PRIVATE_KEY: it is not PEM text" in result.stderr
+    assert "garbage-secret-value" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_reports_kalshi_credentials(
+    kalshi: FakeKalshi, kalshi_env: dict[str, str], tmp_path: Path
+) -> None:
+    result = run_cli(["check"], kalshi_env, tmp_path)
+    assert result.returncode == 1  # Slack is not configured
+    assert "✓ Kalshi credentials: accepted; available balance $1,234.56" in result.stdout
+    assert "✗ configuration" in result.stdout and "SLACK_BOT_TOKEN is not set" in result.stdout

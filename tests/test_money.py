@@ -1,0 +1,62 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.money import INT64_MAX, INT64_MIN, AmountError, format_cents, parse_dollars
+
+
+@pytest.mark.parametrize(
+    ("cents", "text"),
+    [
+        (123456, "$1,234.56"),
+        (-1234, "-$12.34"),
+        (5, "$0.05"),
+        (0, "$0.00"),
+        (-5, "-$0.05"),
+        (100, "$1.00"),
+        (INT64_MAX, "$92,233,720,368,547,758.07"),
+        (INT64_MIN, "-$92,233,720,368,547,758.08"),
+    ],
+)
+def test_examples(cents: int, text: str) -> None:
+    assert format_cents(cents) == text
+
+
+def oracle(cents: int) -> str:
+    value = Decimal(cents).scaleb(-2)
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.2f}"
+
+
+@given(st.integers(min_value=INT64_MIN, max_value=INT64_MAX))
+def test_matches_decimal_oracle_over_int64(cents: int) -> None:
+    assert format_cents(cents) == oracle(cents)
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_parse_round_trips_formatted_text(cents: int) -> None:
+    assert parse_dollars(format_cents(cents), maximum_cents=10**12) == cents
+
+
+def test_rejects_floats_and_bools() -> None:
+    with pytest.raises(TypeError):
+        format_cents(1.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        format_cents(True)
+
+
+@pytest.mark.parametrize(
+    ("text", "cents"), [("250", 25000), ("250.00", 25000), ("$1,000", 100000), ("0.5", 50)]
+)
+def test_parse_dollars(text: str, cents: int) -> None:
+    assert parse_dollars(text) == cents
+
+
+@pytest.mark.parametrize(
+    "text", ["abc", "-5", "1e9", "12.345", "", "  ", "1,00", "$", "99999999999999999999"]
+)
+def test_parse_dollars_refuses(text: str) -> None:
+    with pytest.raises(AmountError):
+        parse_dollars(text)
