@@ -30,9 +30,9 @@ EXIT_FAILED = 1
 EXIT_CONFIG = 2
 
 
-def _load(mode: Mode) -> Settings | None:
+def _load(mode: Mode, transport: str = "auto") -> Settings | None:
     try:
-        return load_settings(os.environ, mode)
+        return load_settings(os.environ, mode, transport)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return None
@@ -74,8 +74,8 @@ def cmd_check() -> int:
     return 0 if ok else EXIT_FAILED
 
 
-def cmd_serve() -> int:
-    settings = _load(Mode.SERVE)
+def cmd_serve(transport: str) -> int:
+    settings = _load(Mode.SERVE, transport)
     if settings is None:
         return EXIT_CONFIG
     logs.setup(settings.log_level, settings.secrets())
@@ -87,7 +87,13 @@ def cmd_serve() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Kalshi balance bot for Slack.")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("serve", help="run the Slack bot (default)")
+    serve = sub.add_parser("serve", help="run the Slack bot (default)")
+    serve.add_argument(
+        "--mode",
+        choices=["auto", "http", "socket"],
+        default="auto",
+        help="auto (default): Socket Mode when SLACK_APP_TOKEN is set, else HTTP",
+    )
     balance = sub.add_parser("balance", help="print the Kalshi balance once")
     balance.add_argument("--json", action="store_true", help="print JSON with the figures in cents")
     sub.add_parser("check", help="check the configuration and the credentials")
@@ -99,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_balance(args.json)
         if args.command == "check":
             return cmd_check()
-        return cmd_serve()
+        return cmd_serve(getattr(args, "mode", "auto"))
     except KeyboardInterrupt:
         return 130
     except Exception:  # the last line of defence: one line for the person, the detail for the operator

@@ -77,6 +77,7 @@ class KalshiSettings:
     private_key: rsa.RSAPrivateKey = field(repr=False)
     env: str
     base_url: str
+    timeout_seconds: float = 6.0  # one read, retries included
 
     @property
     def demo(self) -> bool:
@@ -206,11 +207,14 @@ def default_state_path(environ: Mapping[str, str]) -> Path:
     return Path(base) / "kalshi-balance-bot" / "state.sqlite3"
 
 
-def load_settings(environ: Mapping[str, str], mode: Mode = Mode.SERVE) -> Settings:
-    """Validate the environment for ``mode``; raise :class:`ConfigError` naming every problem."""
+def load_settings(environ: Mapping[str, str], mode: Mode = Mode.SERVE, transport: str = "auto") -> Settings:
+    """Validate the environment for ``mode``; raise :class:`ConfigError` naming every problem.
+
+    ``transport`` is ``auto`` (Socket Mode when SLACK_APP_TOKEN is set, else HTTP), ``http`` or ``socket``.
+    """
     r = _Reader(environ)
     kalshi = _kalshi(r)
-    slack = _slack(r) if mode is Mode.SERVE else None
+    slack = _slack(r, transport) if mode is Mode.SERVE else None
     alerts = _alerts(r) if mode is Mode.SERVE and r.get("BALANCE_ALERT_CHANNEL") else None
     freshness = r.number("BALANCE_FRESHNESS_SECONDS", 2.0, minimum=0.0, unit="seconds")
     state_path = Path(r.get("BOT_STATE_PATH") or default_state_path(environ)).expanduser()
@@ -232,9 +236,10 @@ def _kalshi(r: _Reader) -> KalshiSettings | None:
     base_url = r.get("KALSHI_API_BASE_URL") or KALSHI_BASE_URLS[env]
     if not re.match(r"^https?://[^/\s]+", base_url):
         r.problems.append("KALSHI_API_BASE_URL must be an http(s) URL, like https://host/trade-api/v2")
+    timeout = r.number("KALSHI_TIMEOUT_SECONDS", 6.0, minimum=0.5, unit="seconds")
     if key_id is None or key is None:
         return None
-    return KalshiSettings(Secret(key_id), key, env, base_url.rstrip("/"))
+    return KalshiSettings(Secret(key_id), key, env, base_url.rstrip("/"), timeout)
 
 
 def _private_key(r: _Reader) -> rsa.RSAPrivateKey | None:
@@ -263,12 +268,12 @@ def _private_key(r: _Reader) -> rsa.RSAPrivateKey | None:
         return None
 
 
-def _slack(r: _Reader) -> SlackSettings:
+def _slack(r: _Reader, transport: str) -> SlackSettings:
     bot_token = r.token("SLACK_BOT_TOKEN", "xoxb-", " (Bot User OAuth Token, OAuth & Permissions page)")
     app_token = None
     signing_secret = None
-    if r.get("SLACK_APP_TOKEN"):
-        app_token = r.token("SLACK_APP_TOKEN", "xapp-")
+    if transport == "socket" or (transport == "auto" and r.get("SLACK_APP_TOKEN")):
+        app_token = r.token("SLACK_APP_TOKEN", "xapp-", " (needed for Socket Mode: an app-level token)")
     else:
         value = r.required(
             "SLACK_SIGNING_SECRET",

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from tests import keys
+from tests.bot_process import BotProcess, bot_env
 from tests.fakes.kalshi import FakeKalshi
+from tests.fakes.slack import FakeSlack
 
 
 @pytest.fixture(scope="session")
@@ -24,10 +27,42 @@ def kalshi(_kalshi_server: FakeKalshi) -> Iterator[FakeKalshi]:
 
 
 @pytest.fixture
-def kalshi_env(kalshi: FakeKalshi, tmp_path: object) -> dict[str, str]:
+def kalshi_env(kalshi: FakeKalshi) -> dict[str, str]:
     """Environment for the CLI against the fake Kalshi."""
     return {
         "KALSHI_API_KEY_ID": keys.KEY_ID,
         "KALSHI_PRIVATE_KEY": keys.pkcs1_pem().replace("\n", "\\n"),
         "KALSHI_API_BASE_URL": kalshi.base_url,
     }
+
+
+@pytest.fixture(scope="session")
+def _slack_server() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def slack(_slack_server: FakeSlack) -> Iterator[FakeSlack]:
+    """The project's fake Slack Web API and response_url receiver on 127.0.0.1."""
+    _slack_server.reset()
+    yield _slack_server
+
+
+@pytest.fixture
+def start_bot(
+    _kalshi_server: FakeKalshi, _slack_server: FakeSlack, tmp_path: Path
+) -> Iterator[Callable[..., BotProcess]]:
+    """Start ``python -m bot`` against the fakes; extra keyword arguments become environment variables."""
+    started: list[BotProcess] = []
+
+    def start(wait_ready: bool = True, **extra: str) -> BotProcess:
+        env = bot_env(_kalshi_server.base_url, _slack_server.api_url, tmp_path, **extra)
+        bot = BotProcess(env, tmp_path / f"bot-{len(started)}.log").start(wait_ready)
+        started.append(bot)
+        return bot
+
+    yield start
+    for bot in started:
+        bot.stop()

@@ -1,0 +1,21 @@
+"""Who may see the balance: allowed users and channels (empty sets mean everyone)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Access:
+    users: frozenset[str] = frozenset()
+    channels: frozenset[str] = frozenset()
+
+    @property
+    def open_to_everyone(self) -> bool:
+        return not self.users and not self.channels
+
+    def allows(self, user_id: str | None, channel_id: str | None) -> bool:
+        """Both lists must admit the request when both are set."""
+        if self.users and user_id not in self.users:
+            return False
+        return not (self.channels and channel_id not in self.channels)

@@ -1,0 +1,115 @@
+"""Every Slack listener, registered from one place: ``/balance`` and the Refresh button.
+
+Each acknowledges first (Slack allows 3 s) and answers through ``respond()`` (the response_url) when the
+answer needs Kalshi; when the figures are already in hand they go straight into the ``ack``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from slack_bolt import Ack, App, Respond
+
+from bot.balance import BalanceReader
+from bot.kalshi.errors import KalshiError
+from bot.slack import blocks, commands
+from bot.slack.access import Access
+from bot.slack.blocks import Message
+
+log = logging.getLogger(__name__)
+
+
+class AlertControl(Protocol):
+    """What ``/balance alert …`` needs from the alert monitor (see bot.alerts)."""
+
+    def describe(self) -> Message: ...
+
+    def set_threshold(self, amount: str, user_id: str) -> Message: ...
+
+    def turn_off(self, user_id: str) -> Message: ...
+
+
+@dataclass
+class BotContext:
+    reader: BalanceReader
+    access: Access
+    demo: bool
+    alerts: AlertControl | None = None
+
+
+def register_listeners(app: App, ctx: BotContext) -> None:
+    def on_balance(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        user, channel = command.get("user_id"), command.get("channel_id")
+        parsed = commands.parse(command.get("text"))
+        if isinstance(parsed, commands.Help):
+            ack(**blocks.usage_message(parsed.unknown).ephemeral())
+            return
+        if not ctx.access.allows(user, channel):
+            log.info("refused /balance for user %s in channel %s (not allowed)", user, channel)
+            ack(**blocks.refusal_message().ephemeral())
+            return
+        if isinstance(parsed, commands.ShowBalance):
+            cached = ctx.reader.cached()
+            if cached is not None:
+                ack(**blocks.balance_message(cached, demo=ctx.demo, now=ctx.reader.clock()).ephemeral())
+                return
+            ack()
+            _answer(respond, lambda: _balance(ctx, fresh=False), replace=False)
+            return
+        ack()
+        _answer(respond, lambda: _alert_command(ctx, parsed, user or ""), replace=False)
+
+    def on_refresh(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user = (body.get("user") or {}).get("id")
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        if not ctx.access.allows(user, channel):
+            log.info("refused Refresh for user %s in channel %s (not allowed)", user, channel)
+            _answer(respond, blocks.refusal_message, replace=False)
+            return
+        _answer(respond, lambda: _balance(ctx, fresh=True), replace=True)
+
+    app.command(blocks.COMMAND)(on_balance)
+    app.action(blocks.REFRESH_ACTION)(on_refresh)
+
+
+def _balance(ctx: BotContext, *, fresh: bool) -> Message:
+    try:
+        reading = ctx.reader.read(fresh=fresh)
+    except KalshiError as exc:
+        log.warning("balance read failed: %s", exc)
+        return blocks.error_message(exc, demo=ctx.demo)
+    return blocks.balance_message(reading, demo=ctx.demo, now=ctx.reader.clock())
+
+
+def _alert_command(ctx: BotContext, parsed: commands.Command, user: str) -> Message:
+    if ctx.alerts is None:
+        return blocks.alerts_off_message()
+    if isinstance(parsed, commands.SetAlert):
+        return ctx.alerts.set_threshold(parsed.amount, user)
+    if isinstance(parsed, commands.AlertOff):
+        return ctx.alerts.turn_off(user)
+    return ctx.alerts.describe()
+
+
+def _answer(respond: Respond, render: Callable[[], Message], *, replace: bool) -> None:
+    """Render and send through the response_url; whatever fails, the person gets a sentence."""
+    try:
+        message = render()
+    except Exception:
+        log.exception("unexpected error while preparing a reply")
+        message = blocks.unexpected_error_message()
+    try:
+        response = respond(**message.ephemeral(), replace_original=replace)
+    except Exception as exc:  # noqa: BLE001 - Slack's side failed: log it and keep serving
+        log.error("could not deliver the reply to Slack's response_url: %s", type(exc).__name__)
+        return
+    if response.status_code != 200:
+        log.error(
+            "Slack refused the reply on its response_url: HTTP %d %s",
+            response.status_code,
+            response.body[:200],
+        )

@@ -1,0 +1,122 @@
+"""Running the bot: HTTP mode under waitress (a production WSGI server) or Socket Mode.
+
+- HTTP: Slack posts commands and interactivity to ``/slack/events``; ``GET /healthz`` answers 200.
+- Socket Mode (SLACK_APP_TOKEN set): a websocket to Slack, no public URL, no port.
+
+Both stop cleanly on SIGTERM (what a PaaS sends on restart) and SIGINT, stopping background work first.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterable
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.config import Settings
+from bot.runtime import Runtime, build_runtime
+from bot.slack.app import check_slack_token
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+MAX_BODY_BYTES = 256 * 1024  # Slack's payloads are a few KB; anything larger is not Slack
+HTTP_THREADS = 16
+
+
+def wsgi_app(app: App) -> WSGIApplication:
+    bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in {"GET", "HEAD"}:
+            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"ok\n"]
+        if path == EVENTS_PATH:
+            return bolt(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+        return [b"not found\n"]
+
+    return application
+
+
+def serve(settings: Settings) -> int:
+    assert settings.slack is not None
+    runtime = build_runtime(settings)
+    stopping = threading.Event()
+    threading.Thread(target=_log_token_check, args=(settings,), daemon=True, name="auth-test").start()
+    runtime.start_background()
+    try:
+        if settings.slack.socket_mode:
+            _run_socket_mode(runtime, settings, stopping)
+        else:
+            _run_http(runtime, settings, stopping)
+    finally:
+        runtime.stop()
+    log.info("stopped")
+    return 0
+
+
+def _on_signals(handler: Callable[[int, FrameType | None], Any]) -> None:
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def _run_http(runtime: Runtime, settings: Settings, stopping: threading.Event) -> None:
+    from waitress.server import create_server
+
+    assert settings.slack is not None
+    server = create_server(
+        wsgi_app(runtime.app),
+        host=settings.slack.host,
+        port=settings.slack.port,
+        threads=HTTP_THREADS,
+        max_request_body_size=MAX_BODY_BYTES,
+        ident="kalshi-balance-bot",
+        clear_untrusted_proxy_headers=True,
+    )
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s, shutting down", signal.Signals(signum).name)
+        stopping.set()
+        runtime.stop()
+        raise SystemExit(0)  # waitress's loop closes its sockets and joins its threads on this
+
+    _on_signals(stop)
+    log.info("HTTP mode: listening on %s:%d%s", settings.slack.host, settings.slack.port, EVENTS_PATH)
+    server.run()
+
+
+def _run_socket_mode(runtime: Runtime, settings: Settings, stopping: threading.Event) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    assert settings.slack is not None and settings.slack.app_token is not None
+    handler = SocketModeHandler(runtime.app, app_token=settings.slack.app_token.reveal())
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s, shutting down", signal.Signals(signum).name)
+        stopping.set()
+
+    _on_signals(stop)
+    handler.connect()  # type: ignore[no-untyped-call]
+    log.info("Socket Mode: connected to Slack")
+    stopping.wait()
+    handler.close()  # type: ignore[no-untyped-call]
+
+
+def _log_token_check(settings: Settings) -> None:
+    assert settings.slack is not None
+    ok, line = check_slack_token(settings.slack)
+    if ok:
+        log.info("%s", line)
+    else:
+        log.error("%s; replies to /balance still work, but alerts cannot be posted", line)

@@ -1,0 +1,191 @@
+"""The bot as a real process (``python -m bot``) on 127.0.0.1, and requests signed as Slack signs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from slack_sdk.signature import SignatureVerifier
+
+from tests import keys
+
+ROOT = Path(__file__).resolve().parent.parent
+SIGNING_SECRET = "canary-signing-secret-8d1f"
+BOT_TOKEN = "xoxb-canary-bot-token-5e2a"
+APP_TOKEN = "xapp-canary-app-token-77c1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def base_env() -> dict[str, str]:
+    """The parent's environment without any of the bot's own variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KALSHI_", "SLACK_", "BALANCE_", "BOT_"))}
+    env.pop("PORT", None)
+    env.pop("DATABASE_URL", None)
+    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def bot_env(kalshi_url: str, slack_api_url: str, state_dir: Path, **extra: str) -> dict[str, str]:
+    return {
+        "KALSHI_API_KEY_ID": keys.KEY_ID,
+        "KALSHI_PRIVATE_KEY": keys.pkcs1_pem().replace("\n", "\\n"),
+        "KALSHI_API_BASE_URL": kalshi_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api_url,
+        "BOT_HOST": "127.0.0.1",
+        "PORT": str(free_port()),
+        "BOT_STATE_PATH": str(state_dir / "state.sqlite3"),
+        "BALANCE_FRESHNESS_SECONDS": "0",
+        "BOT_LOG_LEVEL": "DEBUG",
+        **extra,
+    }
+
+
+class BotProcess:
+    def __init__(self, env: dict[str, str], log_path: Path, args: tuple[str, ...] = ()) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.args = args
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.started_in: float | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.env['PORT']}"
+
+    def start(self, wait_ready: bool = True) -> BotProcess:
+        log = self.log_path.open("ab")
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", *self.args],
+            env={**base_env(), **self.env},
+            cwd=self.log_path.parent,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        if wait_ready:
+            self.wait_ready()
+            self.started_in = time.monotonic() - t0
+        return self
+
+    def wait_ready(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise AssertionError(f"bot exited with {self.proc.returncode}:\n{self.logs()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError(f"bot not ready in {timeout}s:\n{self.logs()}")
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+    # -- requests as Slack sends them -----------------------------------------------------------------
+    def post_signed(
+        self,
+        body: str,
+        *,
+        secret: str = SIGNING_SECRET,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        sig = signature or SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+        h = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": sig,
+            **(headers or {}),
+        }
+        return httpx.post(f"{self.url}/slack/events", content=body.encode(), headers=h, timeout=10)
+
+    def command(
+        self, text: str, response_url: str, user: str = "U0TRADER1", channel: str = "C0DESK001", **kw: Any
+    ) -> httpx.Response:
+        return self.post_signed(command_body(text, response_url, user, channel), **kw)
+
+    def click_refresh(
+        self, response_url: str, user: str = "U0TRADER1", channel: str = "C0DESK001"
+    ) -> httpx.Response:
+        return self.post_signed(refresh_body(response_url, user, channel))
+
+
+def command_body(text: str, response_url: str, user: str = "U0TRADER1", channel: str = "C0DESK001") -> str:
+    return urlencode(
+        {
+            "token": "legacy-verification-token",
+            "team_id": "T0DESK",
+            "team_domain": "desk",
+            "channel_id": channel,
+            "channel_name": "trading",
+            "user_id": user,
+            "user_name": "trader",
+            "command": "/balance",
+            "text": text,
+            "api_app_id": "A0BOT",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
+    )
+
+
+def refresh_body(response_url: str, user: str = "U0TRADER1", channel: str = "C0DESK001") -> str:
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": "trader", "team_id": "T0DESK"},
+        "api_app_id": "A0BOT",
+        "token": "legacy-verification-token",
+        "container": {"type": "message", "message_ts": "1.1", "channel_id": channel, "is_ephemeral": True},
+        "trigger_id": "1.2.3",
+        "team": {"id": "T0DESK", "domain": "desk"},
+        "channel": {"id": channel, "name": "trading"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": "balance_refresh",
+                "block_id": "balance_actions",
+                "type": "button",
+                "value": "refresh",
+                "text": {"type": "plain_text", "text": "Refresh"},
+                "action_ts": "1.3",
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})

@@ -1,0 +1,153 @@
+"""A fake Slack of our own on 127.0.0.1: the Web API (``/api/<method>``) and response_url receivers.
+
+Records every call; tests wait for what they expect with :meth:`FakeSlack.wait_for`. ``chat.postMessage``
+answers can be scripted (ratelimited with Retry-After, channel_not_found, a 500, …) with :meth:`script`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+
+@dataclass
+class Call:
+    path: str  # "/api/chat.postMessage" or "/response/<name>"
+    body: dict[str, Any]
+    headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def method(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+@dataclass
+class ApiReply:
+    status: int = 200
+    body: dict[str, Any] = field(default_factory=lambda: {"ok": True})
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._scripts: dict[str, list[ApiReply]] = {}
+        self._cond = threading.Condition()
+        self.socket_url: str | None = None  # what apps.connections.open hands out
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="fake-slack")
+
+    @property
+    def base(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"
+
+    def response_url(self, name: str) -> str:
+        return f"{self.base}/response/{name}"
+
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def reset(self) -> None:
+        with self._cond:
+            self.calls.clear()
+            self._scripts.clear()
+
+    def script(self, method: str, *replies: ApiReply) -> None:
+        with self._cond:
+            self._scripts.setdefault(method, []).extend(replies)
+
+    def posts(self, method: str = "chat.postMessage") -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.path == f"/api/{method}"]
+
+    def responses(self, name: str) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.path == f"/response/{name}"]
+
+    def wait_for(self, predicate: Callable[[FakeSlack], Any], timeout: float = 10.0) -> Any:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                result = predicate(self)
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"timed out waiting; calls so far: {[c.path for c in self.calls]}")
+                self._cond.wait(remaining)
+
+    def wait_response(self, name: str, count: int = 1, timeout: float = 10.0) -> Call:
+        calls: list[Call] = self.wait_for(
+            lambda s: len(s.responses(name)) >= count and s.responses(name), timeout
+        )
+        return calls[count - 1]
+
+    def _record(self, call: Call) -> ApiReply:
+        with self._cond:
+            self.calls.append(call)
+            self._cond.notify_all()
+            script = self._scripts.get(call.method)
+            if call.path.startswith("/api/") and script:
+                return script.pop(0)
+        return self._default(call)
+
+    def _default(self, call: Call) -> ApiReply:
+        if call.method == "auth.test":
+            return ApiReply(body={"ok": True, "team": "Test Desk", "user": "kalshi_bot", "bot_id": "B1"})
+        if call.method == "chat.postMessage":
+            return ApiReply(
+                body={"ok": True, "channel": call.body.get("channel"), "ts": f"{time.time():.6f}"}
+            )
+        if call.method == "apps.connections.open":
+            if self.socket_url is None:
+                return ApiReply(body={"ok": False, "error": "not_allowed_token_type"})
+            return ApiReply(body={"ok": True, "url": self.socket_url})
+        return ApiReply()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                ctype = self.headers.get("Content-Type", "")
+                if "json" in ctype:
+                    body = json.loads(raw or "{}")
+                else:
+                    body = {k: v[0] for k, v in parse_qs(raw).items()}
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                reply = fake._record(Call(self.path, body, headers))
+                payload = json.dumps(reply.body).encode()
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for k, v in reply.headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(payload)
+
+        return Handler
