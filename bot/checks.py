@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from bot.config import ConfigError, Mode, Settings, load_settings
 from bot.kalshi import KalshiError
 from bot.money import format_cents
-from bot.runtime import make_kalshi_client
+from bot.runtime import make_kalshi_client, make_store
 
 Check = tuple[bool, str]
 
@@ -30,6 +30,8 @@ def run_checks(environ: Mapping[str, str]) -> Iterator[Check]:
         from bot.slack.app import check_slack_token
 
         yield check_slack_token(settings.slack)
+    if settings.alerts is not None:
+        yield check_store(settings)
 
 
 def describe(settings: Settings) -> str:
@@ -49,3 +51,12 @@ def check_kalshi(settings: Settings) -> Check:
         hint = exc.hint()
         return False, f"Kalshi credentials: {exc}" + (f". {hint}" if hint else "")
     return True, f"Kalshi credentials: accepted; available balance {format_cents(balance.balance_cents)}"
+
+
+def check_store(settings: Settings) -> Check:
+    try:
+        store = make_store(settings)
+        state = store.load_state()
+    except Exception as exc:  # noqa: BLE001 - any failure to open the store is what this check reports
+        return False, f"alert store: cannot open it ({type(exc).__name__}: {exc})"
+    return True, f"alert store: {store.describe()}, reachable; alert state {state.state.upper()}"

@@ -25,7 +25,7 @@ KALSHI_BASE_URLS = {
     "demo": "https://demo-api.kalshi.co/trade-api/v2",
 }
 SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]{2,}$")
-MIN_ALERT_INTERVAL = 10.0
+MIN_ALERT_INTERVAL = 2.0  # one read every 2 s is 2.5% of the Basic tier's ~20 reads/s
 DEFAULT_PORT = 3000
 
 

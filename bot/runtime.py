@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from slack_bolt import App
 
+from bot.alerts.monitor import AlertMonitor, Policy
+from bot.alerts.store import AlertStore, SenderLock, SQLiteAlertStore
 from bot.balance import BalanceReader
-from bot.config import KalshiSettings, Settings
+from bot.config import AlertSettings, KalshiSettings, Settings
 from bot.kalshi import KalshiClient
 from bot.kalshi.client import RetryPolicy
 from bot.kalshi.signer import KalshiAuth
+
+log = logging.getLogger(__name__)
 
 
 def make_kalshi_client(kalshi: KalshiSettings) -> KalshiClient:
@@ -23,30 +28,62 @@ def make_kalshi_client(kalshi: KalshiSettings) -> KalshiClient:
     )
 
 
+def make_store(settings: Settings) -> AlertStore:
+    return SQLiteAlertStore(settings.state_path)
+
+
+def alert_policy(alerts: AlertSettings, demo: bool) -> Policy:
+    return Policy(
+        channel=alerts.channel,
+        default_threshold_cents=alerts.threshold_cents,
+        interval_seconds=alerts.interval_seconds,
+        repeat_seconds=alerts.repeat_hours * 3600 if alerts.repeat_hours else None,
+        rearm_cents=alerts.rearm_cents,
+        failures_before_notice=alerts.failures_before_notice,
+        demo=demo,
+    )
+
+
 @dataclass
 class Runtime:
-    """Everything a serving process holds: one Kalshi client, one read path, the Slack app."""
+    """Everything a serving process holds: one Kalshi client, one read path, the Slack app, the monitor."""
 
     client: KalshiClient
     reader: BalanceReader
     app: App
+    monitor: AlertMonitor | None = None
 
     def start_background(self) -> None:
-        """Start work that runs beside the Slack app (the alert monitor, when configured)."""
+        if self.monitor is not None:
+            self.monitor.start()
 
     def stop(self) -> None:
         """Stop background work and close connections; safe to call more than once."""
+        if self.monitor is not None:
+            self.monitor.stop()
+        self.client.close()
 
 
 def build_runtime(settings: Settings) -> Runtime:
+    from bot.alerts.control import AlertAdmin
     from bot.slack.access import Access
-    from bot.slack.app import build_app
+    from bot.slack.app import build_app, make_web_client
     from bot.slack.listeners import BotContext
+    from bot.slack.poster import make_poster
 
     assert settings.slack is not None
     client = make_kalshi_client(settings.kalshi)
     reader = BalanceReader(client, settings.freshness_seconds)
     access = Access(settings.slack.allowed_users, settings.slack.allowed_channels)
     ctx = BotContext(reader=reader, access=access, demo=settings.kalshi.demo)
-    app = build_app(settings.slack, ctx)
-    return Runtime(client, reader, app)
+    web = make_web_client(settings.slack)
+    monitor = None
+    if settings.alerts is not None:
+        store = make_store(settings)
+        policy = alert_policy(settings.alerts, settings.kalshi.demo)
+        ctx.alerts = AlertAdmin(policy, store, settings.alerts.admin_users)
+        lock = SenderLock(settings.state_path)
+        monitor = AlertMonitor(policy, reader, store, make_poster(web, policy.channel), lock=lock)
+        log.info("alerts on: %s, channel %s", store.describe(), policy.channel)
+    app = build_app(settings.slack, ctx, web)
+    return Runtime(client, reader, app, monitor)

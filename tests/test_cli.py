@@ -97,3 +97,27 @@ def test_check_reports_kalshi_credentials(
     assert result.returncode == 1  # Slack is not configured
     assert "✓ Kalshi credentials: accepted; available balance $1,234.56" in result.stdout
     assert "✗ configuration" in result.stdout and "SLACK_BOT_TOKEN is not set" in result.stdout
+
+
+def test_check_everything_against_the_fakes(kalshi: FakeKalshi, tmp_path: Path) -> None:
+    from tests.bot_process import bot_env
+    from tests.fakes.slack import FakeSlack
+
+    slack = FakeSlack().start()
+    try:
+        env = bot_env(
+            kalshi.base_url,
+            slack.api_url,
+            tmp_path,
+            BALANCE_ALERT_CHANNEL="C0ALERTS1",
+            BALANCE_ALERT_THRESHOLD="250",
+        )
+        result = run_cli(["check"], env, tmp_path)
+    finally:
+        slack.stop()
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("✓ configuration: Kalshi prod") and "alerts on" in lines[0]
+    assert lines[1].startswith("✓ Kalshi credentials: accepted")
+    assert lines[2] == "✓ Slack token: accepted for team Test Desk as kalshi_bot"
+    assert lines[3].startswith("✓ alert store: SQLite at") and lines[3].endswith("alert state OK")
