@@ -203,6 +203,8 @@ def test_figures_in_hand_are_answered_inside_the_ack(
     slack.wait_response("first")
     ack = bot.command("", slack.response_url("second")).json()
     assert "$1,234.56" in ack["text"] and ack["response_type"] == "ephemeral"
+    time.sleep(0.3)
+    assert slack.responses("second") == [], "answered in the ack, so nothing more on the response_url"
     assert kalshi.count == 1
 
 

@@ -40,6 +40,9 @@ def build_app(slack: SlackSettings, ctx: BotContext, client: WebClient | None = 
         # auth.test runs in the background at start-up instead (bot.slack.server), so a slow Slack
         # does not slow the start.
         token_verification_enabled=False,
+        # Acks run on the request's thread and return at once; the slow part of each listener is a
+        # lazy function on the executor (see bot.slack.listeners).
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         logger=bolt_logger,
     )

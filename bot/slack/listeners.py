@@ -1,7 +1,8 @@
 """Every Slack listener, registered from one place: ``/balance`` and the Refresh button.
 
 Each acknowledges first (Slack allows 3 s) and answers through ``respond()`` (the response_url) when the
-answer needs Kalshi; when the figures are already in hand they go straight into the ``ack``.
+answer needs Kalshi; when the figures are already in hand (or no Kalshi read is needed: help, refusal)
+the answer goes straight into the ``ack``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.balance import BalanceReader
 from bot.kalshi.errors import KalshiError
@@ -41,29 +42,37 @@ class BotContext:
 
 
 def register_listeners(app: App, ctx: BotContext) -> None:
-    def on_balance(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
-        user, channel = command.get("user_id"), command.get("channel_id")
+    """Each listener is an ``ack`` part, run at once on the request's own thread (the app is built with
+    process_before_response), and a ``lazy`` part that Bolt runs on its executor after the ack is sent.
+    So a slow Kalshi or a busy executor can never hold up the acknowledgement."""
+
+    def ack_balance(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         parsed = commands.parse(command.get("text"))
+        user, channel = command.get("user_id"), command.get("channel_id")
         if isinstance(parsed, commands.Help):
             ack(**blocks.usage_message(parsed.unknown).ephemeral())
-            return
-        if not ctx.access.allows(user, channel):
+        elif not ctx.access.allows(user, channel):
             log.info("refused /balance for user %s in channel %s (not allowed)", user, channel)
             ack(**blocks.refusal_message().ephemeral())
-            return
-        if isinstance(parsed, commands.ShowBalance):
-            cached = ctx.reader.cached()
-            if cached is not None:
-                ack(**blocks.balance_message(cached, demo=ctx.demo, now=ctx.reader.clock()).ephemeral())
-                return
+        elif isinstance(parsed, commands.ShowBalance) and (cached := ctx.reader.cached()) is not None:
+            ack(**blocks.balance_message(cached, demo=ctx.demo, now=ctx.reader.clock()).ephemeral())
+        else:
+            context[_PENDING] = True
             ack()
-            _answer(respond, lambda: _balance(ctx, fresh=False), replace=False)
-            return
-        ack()
-        _answer(respond, lambda: _alert_command(ctx, parsed, user or ""), replace=False)
 
-    def on_refresh(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def answer_balance(command: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        if not context.get(_PENDING):
+            return  # answered in the ack
+        parsed = commands.parse(command.get("text"))
+        if isinstance(parsed, commands.ShowBalance):
+            _answer(respond, lambda: _balance(ctx, fresh=False), replace=False)
+        else:
+            _answer(respond, lambda: _alert_command(ctx, parsed, command.get("user_id") or ""), replace=False)
+
+    def ack_refresh(ack: Ack) -> None:
         ack()
+
+    def answer_refresh(body: dict[str, Any], respond: Respond) -> None:
         user = (body.get("user") or {}).get("id")
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         if not ctx.access.allows(user, channel):
@@ -72,8 +81,11 @@ def register_listeners(app: App, ctx: BotContext) -> None:
             return
         _answer(respond, lambda: _balance(ctx, fresh=True), replace=True)
 
-    app.command(blocks.COMMAND)(on_balance)
-    app.action(blocks.REFRESH_ACTION)(on_refresh)
+    app.command(blocks.COMMAND)(ack=ack_balance, lazy=[answer_balance])
+    app.action(blocks.REFRESH_ACTION)(ack=ack_refresh, lazy=[answer_refresh])
+
+
+_PENDING = "balance_answer_pending"
 
 
 def _balance(ctx: BotContext, *, fresh: bool) -> Message:
