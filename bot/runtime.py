@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -16,6 +17,8 @@ from bot.kalshi.client import RetryPolicy
 from bot.kalshi.signer import KalshiAuth
 
 log = logging.getLogger(__name__)
+
+ANSWER_THREADS = 32
 
 
 def make_kalshi_client(kalshi: KalshiSettings) -> KalshiClient:
@@ -51,6 +54,7 @@ class Runtime:
     client: KalshiClient
     reader: BalanceReader
     app: App
+    background: ThreadPoolExecutor
     monitor: AlertMonitor | None = None
 
     def start_background(self) -> None:
@@ -61,6 +65,7 @@ class Runtime:
         """Stop background work and close connections; safe to call more than once."""
         if self.monitor is not None:
             self.monitor.stop()
+        self.background.shutdown(wait=True, cancel_futures=False)  # answers under way still go out
         self.client.close()
 
 
@@ -75,7 +80,8 @@ def build_runtime(settings: Settings) -> Runtime:
     client = make_kalshi_client(settings.kalshi)
     reader = BalanceReader(client, settings.freshness_seconds)
     access = Access(settings.slack.allowed_users, settings.slack.allowed_channels)
-    ctx = BotContext(reader=reader, access=access, demo=settings.kalshi.demo)
+    background = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="answer")
+    ctx = BotContext(reader=reader, access=access, demo=settings.kalshi.demo, background=background)
     web = make_web_client(settings.slack)
     monitor = None
     if settings.alerts is not None:
@@ -86,4 +92,4 @@ def build_runtime(settings: Settings) -> Runtime:
         monitor = AlertMonitor(policy, reader, store, make_poster(web, policy.channel), lock=lock)
         log.info("alerts on: %s, channel %s", store.describe(), policy.channel)
     app = build_app(settings.slack, ctx, web)
-    return Runtime(client, reader, app, monitor)
+    return Runtime(client, reader, app, background, monitor)

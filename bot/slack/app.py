@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -13,8 +12,6 @@ from bot.config import SlackSettings
 from bot.slack.listeners import BotContext, register_listeners
 
 log = logging.getLogger(__name__)
-
-LISTENER_THREADS = 32
 
 
 def make_web_client(slack: SlackSettings) -> WebClient:
@@ -40,10 +37,9 @@ def build_app(slack: SlackSettings, ctx: BotContext, client: WebClient | None = 
         # auth.test runs in the background at start-up instead (bot.slack.server), so a slow Slack
         # does not slow the start.
         token_verification_enabled=False,
-        # Acks run on the request's thread and return at once; the slow part of each listener is a
-        # lazy function on the executor (see bot.slack.listeners).
+        # Listeners run on the request's thread and ack at once; what needs Kalshi goes to the
+        # context's background pool (see bot.slack.listeners).
         process_before_response=True,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         logger=bolt_logger,
     )
     register_listeners(app, ctx)

@@ -1,8 +1,8 @@
 """Every message the bot sends, rendered in one place: Block Kit blocks plus a plain ``text`` fallback.
 
-Blocks are built with slack_sdk's block models, whose ``to_dict()`` validates Slack's limits. Any text
-that came from a person or from Kalshi goes through :func:`escape` (and :func:`clip`) first, so no
-mention, ``<!channel>`` or link can come out of it.
+Blocks are plain dicts (this is the hot path of every reply), kept inside Slack's limits by :func:`clip`
+and checked against slack_sdk's block models in the tests. Any text that came from a person or from
+Kalshi goes through :func:`escape` first, so no mention, ``<!channel>`` or link can come out of it.
 """
 
 from __future__ import annotations
@@ -11,21 +11,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    PlainTextObject,
-    SectionBlock,
-)
-
 from bot.balance import Reading
 from bot.kalshi.errors import KalshiError
 from bot.money import format_cents
 
+Block = dict[str, Any]
 REFRESH_ACTION = "balance_refresh"
 COMMAND = "/balance"
 
@@ -35,7 +25,7 @@ class Message:
     """What Slack gets: ``text`` (notifications, screen readers) beside ``blocks``."""
 
     text: str
-    blocks: list[dict[str, Any]]
+    blocks: list[Block]
 
     def ephemeral(self) -> dict[str, Any]:
         """Keyword arguments for ``ack()`` / ``respond()``: seen only by the person who asked."""
@@ -62,16 +52,31 @@ def clip(text: str, limit: int) -> str:
     return cut + "…"
 
 
-def _build(*blocks: Block) -> list[dict[str, Any]]:
-    return [b.to_dict() for b in blocks]
+# Slack's limits: header text 150, section text 3000, a field 2000, 10 fields, 10 context elements.
 
 
-def _mrkdwn(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text, verbatim=True)
+def _build(*blocks: Block) -> list[Block]:
+    return list(blocks)
 
 
-def _context(*lines: str) -> ContextBlock:
-    return ContextBlock(elements=[_mrkdwn(clip(line, 2000)) for line in lines])
+def _mrkdwn(text: str, limit: int = 3000) -> Block:
+    return {"type": "mrkdwn", "text": clip(text, limit), "verbatim": True}
+
+
+def _header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": clip(text, 150), "emoji": True}}
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": _mrkdwn(text)}
+
+
+def _fields(*texts: str) -> Block:
+    return {"type": "section", "fields": [_mrkdwn(t, 2000) for t in texts[:10]]}
+
+
+def _context(*lines: str) -> Block:
+    return {"type": "context", "elements": [_mrkdwn(line, 2000) for line in lines[:10]]}
 
 
 def slack_date(ts: int, fmt: str = "{date_short_pretty} at {time}") -> str:
@@ -96,11 +101,14 @@ def freshness(age_seconds: float) -> str:
     return f"fetched {age_seconds:.0f} s ago"
 
 
-def _refresh_button(label: str = "Refresh") -> ActionsBlock:
-    return ActionsBlock(
-        block_id="balance_actions",
-        elements=[ButtonElement(text=label, action_id=REFRESH_ACTION, value="refresh")],
-    )
+def _refresh_button(label: str = "Refresh") -> Block:
+    button = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+        "action_id": REFRESH_ACTION,
+        "value": "refresh",
+    }
+    return {"type": "actions", "block_id": "balance_actions", "elements": [button]}
 
 
 def balance_message(reading: Reading, *, demo: bool, now: float) -> Message:
@@ -120,13 +128,11 @@ def balance_message(reading: Reading, *, demo: bool, now: float) -> Message:
     if demo:
         context.insert(0, ":test_tube: *DEMO* account: demo-api figures, not real money")
     blocks = _build(
-        HeaderBlock(text=PlainTextObject(text=f"Kalshi balance{demo_tag}", emoji=True)),
-        SectionBlock(
-            fields=[
-                _mrkdwn(f"*Available balance*\n{available}"),
-                _mrkdwn(f"*Portfolio value*\n{portfolio}"),
-                _mrkdwn(f"*Total*\n{total}"),
-            ]
+        _header(f"Kalshi balance{demo_tag}"),
+        _fields(
+            f"*Available balance*\n{available}",
+            f"*Portfolio value*\n{portfolio}",
+            f"*Total*\n{total}",
         ),
         _context(*context),
         _refresh_button(),
@@ -152,7 +158,7 @@ def error_message(error: KalshiError, *, demo: bool = False) -> Message:
         lines.append(f":bulb: {escape(hint)}")
     demo_tag = " (DEMO)" if demo else ""
     text = f"Couldn't read your Kalshi balance{demo_tag}. {sentence}{tag_text}"
-    blocks: list[Block] = [SectionBlock(text=_mrkdwn(f":warning: {text}"))]
+    blocks: list[Block] = [_section(f":warning: {text}")]
     if lines:
         blocks.append(_context(*lines))
     blocks.append(_refresh_button("Try again"))
@@ -161,7 +167,7 @@ def error_message(error: KalshiError, *, demo: bool = False) -> Message:
 
 def unexpected_error_message() -> Message:
     text = "Something went wrong on our side while reading the balance. The bot's log has the details."
-    return Message(text, _build(SectionBlock(text=_mrkdwn(f":warning: {text}"))))
+    return Message(text, _build(_section(f":warning: {text}")))
 
 
 USAGE = (
@@ -179,7 +185,7 @@ def usage_message(unknown: str | None = None) -> Message:
     if unknown is not None:
         intro = f"I don't know `{clip(escape(unknown), 100)}`. "
     text = intro + USAGE
-    return Message(text, _build(SectionBlock(text=_mrkdwn(text))))
+    return Message(text, _build(_section(text)))
 
 
 def refusal_message() -> Message:
@@ -187,7 +193,7 @@ def refusal_message() -> Message:
         "Sorry, the Kalshi balance isn't available to you here. "
         "Ask whoever runs this bot to allow your user or this channel."
     )
-    return Message(text, _build(SectionBlock(text=_mrkdwn(f":no_entry: {text}"))))
+    return Message(text, _build(_section(f":no_entry: {text}")))
 
 
 def alerts_off_message() -> Message:
@@ -217,13 +223,11 @@ def low_balance_message(
     return Message(
         text,
         _build(
-            HeaderBlock(text=PlainTextObject(text=f":warning: {title}{demo_tag}", emoji=True)),
-            SectionBlock(
-                fields=[
-                    _mrkdwn(f"*Available balance*\n{balance}"),
-                    _mrkdwn(f"*Threshold*\n{threshold}"),
-                    _mrkdwn(f"*Shortfall*\n{shortfall}"),
-                ]
+            _header(f":warning: {title}{demo_tag}"),
+            _fields(
+                f"*Available balance*\n{balance}",
+                f"*Threshold*\n{threshold}",
+                f"*Shortfall*\n{shortfall}",
             ),
             _context(f"Checked {_when(at)}"),
         ),
@@ -245,14 +249,8 @@ def recovered_message(
     return Message(
         text,
         _build(
-            HeaderBlock(
-                text=PlainTextObject(
-                    text=f":white_check_mark: Kalshi balance recovered{demo_tag}", emoji=True
-                )
-            ),
-            SectionBlock(
-                fields=[_mrkdwn(f"*Available balance*\n{balance}"), _mrkdwn(f"*Threshold*\n{threshold}")]
-            ),
+            _header(f":white_check_mark: Kalshi balance recovered{demo_tag}"),
+            _fields(f"*Available balance*\n{balance}", f"*Threshold*\n{threshold}"),
             _context(" · ".join(context)),
         ),
     )
@@ -270,7 +268,7 @@ def alert_read_failure_message(error: KalshiError, failures: int, *, demo: bool 
     if hint:
         lines.append(f":bulb: {escape(hint)}")
     lines.append("Alerts resume by themselves when reads succeed; one message will say so.")
-    return Message(text, _build(SectionBlock(text=_mrkdwn(f":x: {text}")), _context(*lines)))
+    return Message(text, _build(_section(f":x: {text}"), _context(*lines)))
 
 
 def alert_reading_again_message(balance_cents: int, *, demo: bool = False) -> Message:
@@ -279,7 +277,7 @@ def alert_reading_again_message(balance_cents: int, *, demo: bool = False) -> Me
         f"Reading the Kalshi balance{demo_tag} again: available balance {format_cents(balance_cents)}. "
         "Low-balance alerts are back on watch."
     )
-    return Message(text, _build(SectionBlock(text=_mrkdwn(f":arrows_counterclockwise: {text}"))))
+    return Message(text, _build(_section(f":arrows_counterclockwise: {text}")))
 
 
 @dataclass(frozen=True)
@@ -318,9 +316,9 @@ def alert_status_message(s: AlertStatus) -> Message:
     if not lines:
         lines = plain_lines = ["no check yet"]
     text = f"{plain} {'; '.join(plain_lines)}."
-    return Message(text, _build(SectionBlock(text=_mrkdwn(head)), _context(" · ".join(lines))))
+    return Message(text, _build(_section(head), _context(" · ".join(lines))))
 
 
 def notice_message(text: str, emoji: str = ":information_source:") -> Message:
     """A one-sentence reply; ``text`` must already be escaped where it holds user input."""
-    return Message(text, _build(SectionBlock(text=_mrkdwn(f"{emoji} {text}"))))
+    return Message(text, _build(_section(f"{emoji} {text}")))

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, Respond
 
 from bot.balance import BalanceReader
 from bot.kalshi.errors import KalshiError
@@ -38,15 +39,16 @@ class BotContext:
     reader: BalanceReader
     access: Access
     demo: bool
+    background: Executor  # where answers that need Kalshi are prepared and sent
     alerts: AlertControl | None = None
 
 
 def register_listeners(app: App, ctx: BotContext) -> None:
-    """Each listener is an ``ack`` part, run at once on the request's own thread (the app is built with
-    process_before_response), and a ``lazy`` part that Bolt runs on its executor after the ack is sent.
-    So a slow Kalshi or a busy executor can never hold up the acknowledgement."""
+    """Listeners run on the request's own thread (the app is built with process_before_response) and
+    ``ack`` at once; work that needs Kalshi is handed to ``ctx.background`` and answered through the
+    response_url. So a slow Kalshi or a busy pool can never hold up an acknowledgement."""
 
-    def ack_balance(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    def on_balance(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         parsed = commands.parse(command.get("text"))
         user, channel = command.get("user_id"), command.get("channel_id")
         if isinstance(parsed, commands.Help):
@@ -54,38 +56,30 @@ def register_listeners(app: App, ctx: BotContext) -> None:
         elif not ctx.access.allows(user, channel):
             log.info("refused /balance for user %s in channel %s (not allowed)", user, channel)
             ack(**blocks.refusal_message().ephemeral())
-        elif isinstance(parsed, commands.ShowBalance) and (cached := ctx.reader.cached()) is not None:
-            ack(**blocks.balance_message(cached, demo=ctx.demo, now=ctx.reader.clock()).ephemeral())
+        elif isinstance(parsed, commands.ShowBalance):
+            cached = ctx.reader.cached()
+            if cached is not None:
+                ack(**blocks.balance_message(cached, demo=ctx.demo, now=ctx.reader.clock()).ephemeral())
+            else:
+                ack()
+                ctx.background.submit(_answer, respond, lambda: _balance(ctx, fresh=False), replace=False)
         else:
-            context[_PENDING] = True
             ack()
+            render = lambda: _alert_command(ctx, parsed, user or "")  # noqa: E731
+            ctx.background.submit(_answer, respond, render, replace=False)
 
-    def answer_balance(command: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        if not context.get(_PENDING):
-            return  # answered in the ack
-        parsed = commands.parse(command.get("text"))
-        if isinstance(parsed, commands.ShowBalance):
-            _answer(respond, lambda: _balance(ctx, fresh=False), replace=False)
-        else:
-            _answer(respond, lambda: _alert_command(ctx, parsed, command.get("user_id") or ""), replace=False)
-
-    def ack_refresh(ack: Ack) -> None:
+    def on_refresh(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-
-    def answer_refresh(body: dict[str, Any], respond: Respond) -> None:
         user = (body.get("user") or {}).get("id")
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         if not ctx.access.allows(user, channel):
             log.info("refused Refresh for user %s in channel %s (not allowed)", user, channel)
-            _answer(respond, blocks.refusal_message, replace=False)
+            ctx.background.submit(_answer, respond, blocks.refusal_message, replace=False)
             return
-        _answer(respond, lambda: _balance(ctx, fresh=True), replace=True)
+        ctx.background.submit(_answer, respond, lambda: _balance(ctx, fresh=True), replace=True)
 
-    app.command(blocks.COMMAND)(ack=ack_balance, lazy=[answer_balance])
-    app.action(blocks.REFRESH_ACTION)(ack=ack_refresh, lazy=[answer_refresh])
-
-
-_PENDING = "balance_answer_pending"
+    app.command(blocks.COMMAND)(on_balance)
+    app.action(blocks.REFRESH_ACTION)(on_refresh)
 
 
 def _balance(ctx: BotContext, *, fresh: bool) -> Message:

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 256 * 1024  # Slack's payloads are a few KB; anything larger is not Slack
-HTTP_THREADS = 16
+HTTP_THREADS = 8
 
 
 def wsgi_app(app: App) -> WSGIApplication:

@@ -16,13 +16,15 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from tests.fakes.server import FakeServer
 
 PREFIX = "/trade-api/v2"
 TIMESTAMP_WINDOW_MS = 60_000
@@ -80,8 +82,7 @@ class FakeKalshi:
         self._lock = threading.Lock()
         self.requests: list[SeenRequest] = []
         self.clock_ms = lambda: time.time_ns() // 1_000_000
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = FakeServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="fake-kalshi")
 
     # -- control -------------------------------------------------------------------------------------
@@ -149,6 +150,7 @@ class FakeKalshi:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as separate writes
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 pass
