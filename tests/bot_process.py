@@ -24,6 +24,17 @@ BOT_TOKEN = "xoxb-canary-bot-token-5e2a"
 APP_TOKEN = "xapp-canary-app-token-77c1"
 
 
+def canaries() -> list[str]:
+    """Every secret the tests hand the bot: none may appear in a log line or a reply."""
+    pem_body = [line for line in keys.pkcs1_pem().splitlines() if line and not line.startswith("-----")]
+    return [SIGNING_SECRET, BOT_TOKEN, APP_TOKEN, keys.KEY_ID, pem_body[1], pem_body[-2]]
+
+
+def assert_no_secrets(text: str, where: str) -> None:
+    for secret in canaries():
+        assert secret not in text, f"a secret ({secret[:6]}…) leaked into {where}"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

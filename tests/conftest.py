@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests import keys
-from tests.bot_process import BotProcess, bot_env
+from tests.bot_process import BotProcess, assert_no_secrets, bot_env
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import FakeSlack
 
@@ -48,6 +49,8 @@ def slack(_slack_server: FakeSlack) -> Iterator[FakeSlack]:
     """The project's fake Slack Web API and response_url receiver on 127.0.0.1."""
     _slack_server.reset()
     yield _slack_server
+    for call in _slack_server.calls:  # every reply and post the bot sent
+        assert_no_secrets(json.dumps(call.body), f"a Slack call to {call.path}")
 
 
 @pytest.fixture
@@ -66,3 +69,4 @@ def start_bot(
     yield start
     for bot in started:
         bot.stop()
+        assert_no_secrets(bot.logs(), f"the log of {bot.log_path.name}")

@@ -162,6 +162,6 @@ def _retry_after(value: str | None) -> float | None:
 def _connection_sentence(exc: httpx.HTTPError) -> str:
     if isinstance(exc, httpx.ConnectError):
         return "Could not connect to Kalshi (connection refused or host unreachable)."
-    if isinstance(exc, httpx.RemoteProtocolError):
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         return "The connection to Kalshi broke before the answer was complete."
     return "The connection to Kalshi failed."
