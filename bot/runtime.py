@@ -15,6 +15,7 @@ from bot.config import AlertSettings, KalshiSettings, Settings
 from bot.kalshi import KalshiClient
 from bot.kalshi.client import RetryPolicy
 from bot.kalshi.signer import KalshiAuth
+from bot.slack.listeners import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class Runtime:
     reader: BalanceReader
     app: App
     background: ThreadPoolExecutor
+    context: BotContext
     monitor: AlertMonitor | None = None
 
     def start_background(self) -> None:
@@ -73,7 +75,6 @@ def build_runtime(settings: Settings) -> Runtime:
     from bot.alerts.control import AlertAdmin
     from bot.slack.access import Access
     from bot.slack.app import build_app, make_web_client
-    from bot.slack.listeners import BotContext
     from bot.slack.poster import make_poster
 
     assert settings.slack is not None
@@ -92,4 +93,4 @@ def build_runtime(settings: Settings) -> Runtime:
         monitor = AlertMonitor(policy, reader, store, make_poster(web, policy.channel), lock=lock)
         log.info("alerts on: %s, channel %s", store.describe(), policy.channel)
     app = build_app(settings.slack, ctx, web)
-    return Runtime(client, reader, app, background, monitor)
+    return Runtime(client, reader, app, background, ctx, monitor)

@@ -42,7 +42,12 @@ def wsgi_app(app: App) -> WSGIApplication:
             start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
             return [b"ok\n"]
         if path == EVENTS_PATH:
-            return bolt(environ, start_response)
+            try:
+                return bolt(environ, start_response)
+            except Exception as exc:  # noqa: BLE001 - a body Bolt cannot parse: the sender's fault, not a crash
+                log.warning("refused a malformed request on %s (%s)", EVENTS_PATH, type(exc).__name__)
+                start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")])
+                return [b"bad request\n"]
         start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
         return [b"not found\n"]
 
