@@ -55,8 +55,9 @@ def check_kalshi(settings: Settings) -> Check:
 
 def check_store(settings: Settings) -> Check:
     try:
-        store = make_store(settings)
+        store, _lock = make_store(settings)
         state = store.load_state()
+        store.close()
     except Exception as exc:  # noqa: BLE001 - any failure to open the store is what this check reports
-        return False, f"alert store: cannot open it ({type(exc).__name__}: {exc})"
+        return False, f"alert store: {settings.store_name} cannot be opened ({type(exc).__name__})"
     return True, f"alert store: {store.describe()}, reachable; alert state {state.state.upper()}"

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -119,6 +120,11 @@ class Settings:
     freshness_seconds: float
     state_path: Path
     log_level: str
+    database_url: Secret | None = None  # PostgreSQL for the alert state, instead of SQLite
+
+    @property
+    def store_name(self) -> str:
+        return "PostgreSQL (DATABASE_URL)" if self.database_url else f"SQLite ({self.state_path})"
 
     def secrets(self) -> list[str]:
         """Every secret value in force, for the log filter that keeps them out of logs."""
@@ -129,6 +135,11 @@ class Settings:
                 for s in (self.slack.bot_token, self.slack.signing_secret, self.slack.app_token)
                 if s is not None
             ]
+        if self.database_url is not None:
+            values.append(self.database_url.reveal())
+            password = urlsplit(self.database_url.reveal()).password
+            if password:
+                values.append(password)
         return [v for v in values if v]
 
 
@@ -221,9 +232,19 @@ def load_settings(environ: Mapping[str, str], mode: Mode = Mode.SERVE, transport
     log_level = (r.get("BOT_LOG_LEVEL") or "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         r.problems.append("BOT_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
+    database_url = _database_url(r) if alerts is not None else None
     if r.problems or kalshi is None:
         raise ConfigError(r.problems)
-    return Settings(kalshi, slack, alerts, freshness, state_path, log_level)
+    return Settings(kalshi, slack, alerts, freshness, state_path, log_level, database_url)
+
+
+def _database_url(r: _Reader) -> Secret | None:
+    url = r.get("DATABASE_URL")
+    if url is None:
+        return None
+    if not re.match(r"^postgres(ql)?://", url):
+        r.problems.append("DATABASE_URL must be a PostgreSQL URL, postgres://user:password@host:port/dbname")
+    return Secret(url)
 
 
 def _kalshi(r: _Reader) -> KalshiSettings | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from slack_bolt import App
 
 from bot.alerts.monitor import AlertMonitor, Policy
-from bot.alerts.store import AlertStore, SenderLock, SQLiteAlertStore
+from bot.alerts.store import AlertStore, SenderLock
 from bot.balance import BalanceReader
 from bot.config import AlertSettings, KalshiSettings, Settings
 from bot.kalshi import KalshiClient
@@ -32,8 +32,16 @@ def make_kalshi_client(kalshi: KalshiSettings) -> KalshiClient:
     )
 
 
-def make_store(settings: Settings) -> AlertStore:
-    return SQLiteAlertStore(settings.state_path)
+def make_store(settings: Settings) -> tuple[AlertStore, SenderLock]:
+    """PostgreSQL when DATABASE_URL is set (state shared by every process), else SQLite."""
+    if settings.database_url is not None:
+        from bot.alerts.postgres import AdvisorySenderLock, PostgresAlertStore
+
+        url = settings.database_url.reveal()
+        return PostgresAlertStore(url), AdvisorySenderLock(url)
+    from bot.alerts.sqlite import FileSenderLock, SQLiteAlertStore
+
+    return SQLiteAlertStore(settings.state_path), FileSenderLock(settings.state_path)
 
 
 def alert_policy(alerts: AlertSettings, demo: bool) -> Policy:
@@ -86,10 +94,9 @@ def build_runtime(settings: Settings) -> Runtime:
     web = make_web_client(settings.slack)
     monitor = None
     if settings.alerts is not None:
-        store = make_store(settings)
+        store, lock = make_store(settings)
         policy = alert_policy(settings.alerts, settings.kalshi.demo)
         ctx.alerts = AlertAdmin(policy, store, settings.alerts.admin_users)
-        lock = SenderLock(settings.state_path)
         monitor = AlertMonitor(policy, reader, store, make_poster(web, policy.channel), lock=lock)
         log.info("alerts on: %s, channel %s", store.describe(), policy.channel)
     app = build_app(settings.slack, ctx, web)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from tests import keys
 from tests.bot_process import BotProcess, assert_no_secrets, bot_env
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import FakeSlack
+from tests.postgres_server import PostgresServer, find_bindir
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +72,22 @@ def start_bot(
     for bot in started:
         bot.stop()
         assert_no_secrets(bot.logs(), f"the log of {bot.log_path.name}")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server of the tests' own on 127.0.0.1 (Debian's postgresql package)."""
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail("REQUIRE_POSTGRES is set but PostgreSQL is not installed")
+        pytest.skip("PostgreSQL binaries not installed (apt-get install postgresql; .ci/run does it)")
+    server = PostgresServer(bindir).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def database_url(postgres: PostgresServer) -> str:
+    """A fresh, empty database for one test."""
+    return postgres.new_database()

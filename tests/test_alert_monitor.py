@@ -4,7 +4,7 @@ checked against a small reference model."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.alerts.monitor import AlertMonitor, Policy
-from bot.alerts.store import LOW, OK, SQLiteAlertStore
+from bot.alerts.sqlite import SQLiteAlertStore
+from bot.alerts.store import LOW, OK, AlertStore
 from bot.balance import BalanceReader
 from bot.kalshi.errors import KalshiAPIError, KalshiTimeout
 from bot.kalshi.models import Balance
@@ -89,16 +90,32 @@ def policy(**kw: object) -> Policy:
     return Policy(**values)
 
 
+StoreFactory = Callable[[], AlertStore]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
+    """Opens the same backing store again on each call (a restart opens it anew): both kinds."""
+    if request.param == "sqlite":
+        return lambda: SQLiteAlertStore(tmp_path / "state.sqlite3")
+    from bot.alerts.postgres import PostgresAlertStore
+
+    url = request.getfixturevalue("database_url")
+    return lambda: PostgresAlertStore(url)
+
+
 class Harness:
-    def __init__(self, path: Path, channel: Channel, **kw: object) -> None:
-        self.path, self.channel, self.kw = path, channel, kw
+    def __init__(self, new_store: StoreFactory, channel: Channel, **kw: object) -> None:
+        self.new_store, self.channel, self.kw = new_store, channel, kw
         self.clock = Clock()
         self.kalshi = ScriptedKalshi()
         self.restart()
 
     def restart(self) -> None:
         """A new process on the same state file: nothing survives but the store."""
-        store = SQLiteAlertStore(self.path)
+        if hasattr(self, "monitor"):
+            self.monitor.store.close()
+        store = self.new_store()
         reader = BalanceReader(self.kalshi, freshness_seconds=0, clock=self.clock, wall=self.clock)
         self.monitor = AlertMonitor(policy(**self.kw), reader, store, self.channel.post, wall=self.clock)
 
@@ -158,12 +175,12 @@ def check_invariants(observations: list[int | None], channel: Channel) -> None:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_walk_of_10000_ticks_with_faults_and_restarts(tmp_path: Path, seed: int) -> None:
+def test_random_walk_of_10000_ticks_with_faults_and_restarts(new_store: StoreFactory, seed: int) -> None:
     rng = random.Random(seed)
     observations = walk(rng, 10_000)
     outcomes = [rng.random() > 0.1 for _ in range(30_000)]  # Slack refuses one post in ten
     channel = Channel(deliver=iter(outcomes))
-    h = Harness(tmp_path / "state.sqlite3", channel)
+    h = Harness(new_store, channel)
     for i, obs in enumerate(observations):
         if i % 997 == 0:
             h.restart()
@@ -186,23 +203,23 @@ def test_any_sequence_matches_the_reference(observations: list[int | None], outc
 
     with tempfile.TemporaryDirectory() as d:
         channel = Channel(deliver=iter(outcomes))
-        h = Harness(Path(d) / "s.sqlite3", channel)
+        h = Harness(lambda: SQLiteAlertStore(Path(d) / "s.sqlite3"), channel)
         for obs in observations:
             h.tick(obs)
         assert channel.delivered == reference(observations, outcomes)
 
 
-def test_one_alert_per_episode_and_hysteresis(tmp_path: Path) -> None:
+def test_one_alert_per_episode_and_hysteresis(new_store: StoreFactory) -> None:
     channel = Channel()
-    h = Harness(tmp_path / "s.sqlite3", channel)
+    h = Harness(new_store, channel)
     for obs in [300_00, 249_99, 100_00, 249_99, 250_00, 259_99, 249_00, 260_00, 260_00, 249_99]:
         h.tick(obs)
     assert channel.delivered == ["low", "recovered", "low"]
 
 
-def test_failed_reads_are_not_zero_and_notices_come_once(tmp_path: Path) -> None:
+def test_failed_reads_are_not_zero_and_notices_come_once(new_store: StoreFactory) -> None:
     channel = Channel()
-    h = Harness(tmp_path / "s.sqlite3", channel)
+    h = Harness(new_store, channel)
     h.tick(300_00)
     for _ in range(10):
         h.tick(FAIL)
@@ -212,9 +229,9 @@ def test_failed_reads_are_not_zero_and_notices_come_once(tmp_path: Path) -> None
     assert h.monitor.store.load_state().state == OK
 
 
-def test_401_is_reported_once_per_episode(tmp_path: Path) -> None:
+def test_401_is_reported_once_per_episode(new_store: StoreFactory) -> None:
     channel = Channel()
-    h = Harness(tmp_path / "s.sqlite3", channel)
+    h = Harness(new_store, channel)
 
     class Unauthorized(ScriptedKalshi):
         def get_balance(self) -> Balance:
@@ -228,8 +245,8 @@ def test_401_is_reported_once_per_episode(tmp_path: Path) -> None:
     assert "authentication" in (h.monitor.store.load_state().last_error or "")
 
 
-def test_backoff_grows_while_reads_fail(tmp_path: Path) -> None:
-    h = Harness(tmp_path / "s.sqlite3", Channel())
+def test_backoff_grows_while_reads_fail(new_store: StoreFactory) -> None:
+    h = Harness(new_store, Channel())
     h.kalshi.observation = FAIL
     delays = [h.monitor.tick() for _ in range(6)]
     assert delays == [60, 120, 240, 480, 600, 600]
@@ -237,9 +254,9 @@ def test_backoff_grows_while_reads_fail(tmp_path: Path) -> None:
     assert h.monitor.tick() == 60
 
 
-def test_undelivered_alert_is_retried_not_marked_sent(tmp_path: Path) -> None:
+def test_undelivered_alert_is_retried_not_marked_sent(new_store: StoreFactory) -> None:
     channel = Channel(deliver=iter([False, False, True, True]))
-    h = Harness(tmp_path / "s.sqlite3", channel)
+    h = Harness(new_store, channel)
     h.tick(100_00)
     h.tick(100_00)
     assert h.monitor.store.load_state().state == OK and channel.delivered == []
@@ -248,17 +265,17 @@ def test_undelivered_alert_is_retried_not_marked_sent(tmp_path: Path) -> None:
     assert channel.attempts == ["low", "low", "low"] and channel.delivered == ["low"]
 
 
-def test_reminders_every_repeat_interval(tmp_path: Path) -> None:
+def test_reminders_every_repeat_interval(new_store: StoreFactory) -> None:
     channel = Channel()
-    h = Harness(tmp_path / "s.sqlite3", channel, repeat_seconds=3600.0)
+    h = Harness(new_store, channel, repeat_seconds=3600.0)
     for _ in range(181):  # three hours at one check a minute, both ends included
         h.tick(100_00)
     assert channel.delivered == ["low", "reminder", "reminder", "reminder"]
 
 
-def test_restart_during_a_low_episode_sends_no_second_alert(tmp_path: Path) -> None:
+def test_restart_during_a_low_episode_sends_no_second_alert(new_store: StoreFactory) -> None:
     channel = Channel()
-    h = Harness(tmp_path / "s.sqlite3", channel)
+    h = Harness(new_store, channel)
     h.tick(100_00)
     h.restart()
     h.tick(100_00)
@@ -266,11 +283,11 @@ def test_restart_during_a_low_episode_sends_no_second_alert(tmp_path: Path) -> N
     assert channel.delivered == ["low", "recovered"]
 
 
-def test_threshold_from_slack_wins_and_off_stops_reading(tmp_path: Path) -> None:
+def test_threshold_from_slack_wins_and_off_stops_reading(new_store: StoreFactory) -> None:
     from bot.alerts.store import AlertConfig
 
     channel = Channel()
-    h = Harness(tmp_path / "s.sqlite3", channel)
+    h = Harness(new_store, channel)
     h.monitor.store.save_config(AlertConfig(50_00, "U0ADMIN", 0))
     h.tick(100_00)
     assert channel.delivered == []

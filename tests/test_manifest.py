@@ -40,7 +40,7 @@ def test_env_example_lists_every_variable_the_code_reads() -> None:
     import re
 
     code = "\n".join(p.read_text() for p in (ROOT / "bot").rglob("*.py"))
-    read = set(re.findall(r'"((?:KALSHI|SLACK|BALANCE|BOT)_[A-Z_]+)"', code)) | {"PORT"}
+    read = set(re.findall(r'"((?:KALSHI|SLACK|BALANCE|BOT)_[A-Z_]+)"', code)) | {"PORT", "DATABASE_URL"}
     example = (ROOT / ".env.example").read_text()
     readme = (ROOT / "README.md").read_text()
     for name in read:

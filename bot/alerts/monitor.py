@@ -162,6 +162,7 @@ class AlertMonitor:
             self._thread.join(timeout)
         if self.lock is not None:
             self.lock.release()
+        self.store.close()
 
     def run(self) -> None:
         announced = ""  # the role the log last reported

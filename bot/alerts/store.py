@@ -1,23 +1,15 @@
-"""Durable alert state in SQLite, written in transactions, and the lock that makes one process the sender.
+"""Alert state and the two things every store provides: durable state, and the lock that makes one
+process the sender. Implementations: :mod:`bot.alerts.sqlite` (default) and :mod:`bot.alerts.postgres`
+(when DATABASE_URL is set).
 
-Two rows in two tables, each written by one side only, so neither overwrites the other:
-``alert_state`` by the monitor, ``alert_config`` (threshold set from Slack) by ``/balance alert``.
+Two records, each written by one side only, so neither overwrites the other: the alert *state* by the
+monitor, the alert *config* (threshold set from Slack) by ``/balance alert``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import os
-import sqlite3
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, fields
-from pathlib import Path
-from typing import IO, Protocol
-
-log = logging.getLogger(__name__)
+from dataclasses import dataclass, fields
+from typing import Protocol
 
 OK = "ok"
 LOW = "low"
@@ -58,126 +50,15 @@ class AlertStore(Protocol):
 
     def describe(self) -> str: ...
 
-
-_STATE_COLUMNS = [f.name for f in fields(AlertState)]
-
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS alert_state (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    {", ".join(f"{c}" for c in _STATE_COLUMNS)}
-);
-CREATE TABLE IF NOT EXISTS alert_config (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    threshold_cents INTEGER,
-    updated_by TEXT NOT NULL,
-    updated_at REAL NOT NULL
-);
-"""
+    def close(self) -> None: ...
 
 
-# Built once from AlertState's own field names, never from input.
-_SELECT_STATE = f"SELECT {', '.join(_STATE_COLUMNS)} FROM alert_state WHERE id = 1"  # noqa: S608
-_UPSERT_STATE = (
-    f"INSERT OR REPLACE INTO alert_state (id, {', '.join(_STATE_COLUMNS)}) "  # noqa: S608
-    f"VALUES (1, {', '.join(':' + c for c in _STATE_COLUMNS)})"
-)
+class SenderLock(Protocol):
+    """Held by exactly one process at a time; released by the system when the holder dies."""
+
+    def try_acquire(self) -> bool: ...
+
+    def release(self) -> None: ...
 
 
-class SQLiteAlertStore:
-    """Thread-safe (one connection behind a lock), WAL journal, full sync: a crash mid-write loses nothing."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
-
-    def describe(self) -> str:
-        return f"SQLite at {self.path}"
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def load_state(self) -> AlertState:
-        with self._tx() as db:
-            row = db.execute(_SELECT_STATE).fetchone()
-        if row is None:
-            return AlertState()
-        state = AlertState(*row)
-        state.failure_notice_sent = bool(state.failure_notice_sent)
-        return state
-
-    def save_state(self, state: AlertState) -> None:
-        with self._tx() as db:
-            db.execute(_UPSERT_STATE, asdict(state))
-
-    def load_config(self) -> AlertConfig | None:
-        with self._tx() as db:
-            row = db.execute(
-                "SELECT threshold_cents, updated_by, updated_at FROM alert_config WHERE id = 1"
-            ).fetchone()
-        return AlertConfig(*row) if row else None
-
-    def save_config(self, config: AlertConfig) -> None:
-        with self._tx() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO alert_config (id, threshold_cents, updated_by, updated_at)"
-                " VALUES (1, ?, ?, ?)",
-                (config.threshold_cents, config.updated_by, config.updated_at),
-            )
-
-
-class SenderLock:
-    """An exclusive lock on ``<state file>.lock``: only its holder posts alerts.
-
-    The operating system releases it when the holder dies, even by SIGKILL, so a standby takes over.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path.with_name(path.name + ".lock")
-        self._file: IO[str] | None = None
-        self._mutex = threading.Lock()
-
-    def try_acquire(self) -> bool:
-        with self._mutex:
-            if self._file is not None:
-                return True
-            try:
-                import fcntl
-            except ImportError:  # pragma: no cover - Windows: one process per state file is up to you
-                log.warning("no file locking on this platform; run one bot process per state file")
-                self._file = open(os.devnull)  # noqa: SIM115
-                return True
-            handle = open(self.path, "a+")  # noqa: SIM115 - held open for the life of the lock
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                handle.close()
-                return False
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"{os.getpid()} {time.time():.0f}\n")
-            handle.flush()
-            self._file = handle
-            return True
-
-    def release(self) -> None:
-        with self._mutex:
-            if self._file is not None:
-                self._file.close()  # closing drops the flock
-                self._file = None
+STATE_COLUMNS = [f.name for f in fields(AlertState)]

@@ -1,0 +1,194 @@
+"""PostgreSQL store for PaaS deployments (DATABASE_URL), through psycopg 3, and leader election.
+
+- State and config live in two one-row tables, created or migrated at start-up, idempotently, under a
+  transaction-level advisory lock so two processes starting together do not race.
+- :class:`AdvisorySenderLock` holds a *session-level* advisory lock on a connection of its own: only
+  its holder sends alerts, and PostgreSQL releases it when that connection ends, so when the holder
+  dies (even by SIGKILL) a standby takes it at its next check.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import astuple
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import psycopg
+
+from bot.alerts.store import STATE_COLUMNS, AlertConfig, AlertState
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SCHEMA_VERSION = 1
+SENDER_LOCK_KEY = 0x4B424F54_414C5254  # "KBOTALRT": the alert sender's advisory lock
+MIGRATE_LOCK_KEY = 0x4B424F54_4D494752  # "KBOTMIGR": serialises schema migrations
+
+MIGRATIONS = {
+    1: """
+    CREATE TABLE IF NOT EXISTS alert_state (
+        id integer PRIMARY KEY CHECK (id = 1),
+        state text NOT NULL,
+        low_since double precision,
+        last_notified_at double precision,
+        failures integer NOT NULL,
+        failure_notice_sent boolean NOT NULL,
+        last_error text,
+        last_balance_cents bigint,
+        last_balance_at double precision,
+        last_check_at double precision
+    );
+    CREATE TABLE IF NOT EXISTS alert_config (
+        id integer PRIMARY KEY CHECK (id = 1),
+        threshold_cents bigint,
+        updated_by text NOT NULL,
+        updated_at double precision NOT NULL
+    );
+    """,
+}
+
+_COLUMNS = ", ".join(STATE_COLUMNS)
+_SELECT_STATE = f"SELECT {_COLUMNS} FROM alert_state WHERE id = 1"  # noqa: S608 - our own field names
+_UPSERT_STATE = (
+    f"INSERT INTO alert_state (id, {_COLUMNS}) VALUES (1, {', '.join(['%s'] * len(STATE_COLUMNS))}) "  # noqa: S608
+    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in STATE_COLUMNS)}"
+)
+
+
+def connect(url: str) -> psycopg.Connection[Any]:
+    # TCP keepalives so a dead peer is noticed in about a minute, not hours.
+    return psycopg.connect(
+        url,
+        autocommit=True,
+        connect_timeout=10,
+        keepalives=1,
+        keepalives_idle=30,
+        keepalives_interval=10,
+        keepalives_count=3,
+        application_name="kalshi-balance-bot",
+    )
+
+
+def describe_url(url: str) -> str:
+    """host:port/dbname, without the user or password."""
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    return f"PostgreSQL at {host}{port}{parts.path or '/'}"
+
+
+class PostgresAlertStore:
+    """Thread-safe: one connection behind a lock, reconnected once when it breaks."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._lock = threading.Lock()
+        self._conn = connect(url)
+        self.migrate()
+
+    def describe(self) -> str:
+        return describe_url(self.url)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def migrate(self) -> None:
+        self._run(self._migrate)
+
+    @staticmethod
+    def _migrate(cur: psycopg.Cursor[Any]) -> None:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK_KEY,))
+        cur.execute("CREATE TABLE IF NOT EXISTS bot_schema (version integer NOT NULL)")
+        row = cur.execute("SELECT max(version) FROM bot_schema").fetchone()
+        current = row[0] if row and row[0] is not None else 0
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            cur.execute(MIGRATIONS[version])
+            cur.execute("INSERT INTO bot_schema (version) VALUES (%s)", (version,))
+            log.info("alert store migrated to schema version %d", version)
+
+    def _run(self, work: Callable[[psycopg.Cursor[Any]], T]) -> T:
+        """Run ``work`` in one transaction; on a lost connection, reconnect and run it once more.
+
+        Every write here is an idempotent upsert of a whole row, so running it again is safe even when
+        the first COMMIT did reach the server.
+        """
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    if self._conn.closed or self._conn.broken:
+                        self._conn = connect(self.url)
+                    with self._conn.transaction(), self._conn.cursor() as cur:
+                        return work(cur)
+                except psycopg.OperationalError as exc:
+                    if attempt == 2:
+                        raise
+                    log.warning("lost the PostgreSQL connection (%s); reconnecting", type(exc).__name__)
+                    self._conn.close()
+                    self._conn = connect(self.url)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def load_state(self) -> AlertState:
+        row = self._run(lambda cur: cur.execute(_SELECT_STATE).fetchone())
+        return AlertState(*row) if row else AlertState()
+
+    def save_state(self, state: AlertState) -> None:
+        self._run(lambda cur: cur.execute(_UPSERT_STATE, astuple(state)))
+
+    def load_config(self) -> AlertConfig | None:
+        query = "SELECT threshold_cents, updated_by, updated_at FROM alert_config WHERE id = 1"
+        row = self._run(lambda cur: cur.execute(query).fetchone())
+        return AlertConfig(*row) if row else None
+
+    def save_config(self, config: AlertConfig) -> None:
+        self._run(
+            lambda cur: cur.execute(
+                "INSERT INTO alert_config (id, threshold_cents, updated_by, updated_at) "
+                "VALUES (1, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
+                "threshold_cents = EXCLUDED.threshold_cents, updated_by = EXCLUDED.updated_by, "
+                "updated_at = EXCLUDED.updated_at",
+                (config.threshold_cents, config.updated_by, config.updated_at),
+            )
+        )
+
+
+class AdvisorySenderLock:
+    """A session-level advisory lock on a dedicated connection; lost with that connection."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._conn: psycopg.Connection[Any] | None = None
+        self._held = False
+        self._mutex = threading.Lock()
+
+    def try_acquire(self) -> bool:
+        with self._mutex:
+            try:
+                if self._held and self._conn is not None:
+                    self._conn.execute("SELECT 1")  # still ours only while this session lives
+                    return True
+                if self._conn is None or self._conn.closed or self._conn.broken:
+                    self._conn = connect(self.url)
+                row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (SENDER_LOCK_KEY,)).fetchone()
+                self._held = bool(row and row[0])
+                return self._held
+            except psycopg.Error as exc:
+                if self._held:
+                    log.error("lost the alert lock with the PostgreSQL connection (%s)", type(exc).__name__)
+                else:
+                    log.warning("cannot reach PostgreSQL for the alert lock (%s)", type(exc).__name__)
+                self._held = False
+                if self._conn is not None:
+                    self._conn.close()
+                self._conn = None
+                return False
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._conn is not None:
+                self._conn.close()  # ending the session releases the lock
+            self._conn = None
+            self._held = False

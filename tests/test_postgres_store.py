@@ -1,0 +1,123 @@
+"""The PostgreSQL store against a real server: migrations, reconnects, the advisory lock, and the
+bot's processes sharing one database."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+
+from bot.alerts.postgres import AdvisorySenderLock, PostgresAlertStore
+from bot.alerts.store import AlertConfig, AlertState
+from tests.bot_process import BotProcess
+from tests.fakes.kalshi import FakeKalshi
+from tests.fakes.slack import FakeSlack
+from tests.test_alerts_e2e import ALERTS, delivered, wait_posts
+from tests.test_cli import run_cli
+
+
+def test_schema_is_created_once_even_by_processes_starting_together(database_url: str) -> None:
+    stores: list[PostgresAlertStore] = []
+    threads = [
+        threading.Thread(target=lambda: stores.append(PostgresAlertStore(database_url))) for _ in range(5)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(stores) == 5
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT version FROM bot_schema").fetchall() == [(1,)]
+    PostgresAlertStore(database_url).save_state(AlertState(state="low"))  # a restart migrates nothing
+    assert stores[0].load_state().state == "low"
+
+
+def test_state_and_config_round_trip_and_do_not_clobber_each_other(database_url: str) -> None:
+    monitor_side, slack_side = PostgresAlertStore(database_url), PostgresAlertStore(database_url)
+    state = AlertState(
+        state="low",
+        low_since=1.5,
+        failures=2,
+        failure_notice_sent=True,
+        last_error="x",
+        last_balance_cents=2**62,
+        last_balance_at=2.0,
+        last_check_at=3.0,
+        last_notified_at=1.5,
+    )
+    monitor_side.save_state(state)
+    slack_side.save_config(AlertConfig(None, "U0ADMIN01", 9.0))
+    assert slack_side.load_state() == state
+    assert monitor_side.load_config() == AlertConfig(None, "U0ADMIN01", 9.0)
+
+
+def test_a_lost_connection_is_reconnected(database_url: str) -> None:
+    store = PostgresAlertStore(database_url)
+    store.save_state(AlertState(failures=1))
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    store.save_state(AlertState(failures=2))  # the first try finds the connection dead
+    assert store.load_state().failures == 2
+
+
+def test_the_advisory_lock_has_one_holder_and_passes_on(database_url: str) -> None:
+    first, second = AdvisorySenderLock(database_url), AdvisorySenderLock(database_url)
+    assert first.try_acquire() and not second.try_acquire()
+    assert first.try_acquire()  # still held
+    first.release()
+    assert second.try_acquire()
+    with psycopg.connect(database_url, autocommit=True) as admin:  # the holder's session dies
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'kalshi-balance-bot' AND pid <> pg_backend_pid()"
+        )
+    assert not second.try_acquire()  # it notices it lost the lock...
+    assert second.try_acquire()  # ...and takes it again on a new session
+
+
+def test_two_bot_processes_on_one_database_one_alert_and_takeover(
+    start_bot: Callable[..., BotProcess], kalshi: FakeKalshi, slack: FakeSlack, database_url: str
+) -> None:
+    kalshi.set_balance(100_00)
+    first = start_bot(**ALERTS, DATABASE_URL=database_url, BOT_STATE_PATH="/nonexistent/unused.sqlite3")
+    wait_posts(slack, 1)
+    second = start_bot(**ALERTS, DATABASE_URL=database_url, BOT_STATE_PATH="/nonexistent/unused.sqlite3")
+    threading.Event().wait(5)
+    assert len(delivered(slack)) == 1
+    assert "another process holds the alert lock; standing by" in second.logs()
+
+    first.kill()
+    kalshi.set_balance(300_00)
+    texts = wait_posts(slack, 2, timeout=15)
+    assert texts[1].startswith("Kalshi balance recovered")
+    threading.Event().wait(3)
+    assert len(delivered(slack)) == 2
+    assert "PostgreSQL at 127.0.0.1" in second.logs()
+
+
+def test_check_reports_the_store(kalshi: FakeKalshi, database_url: str, tmp_path: Path) -> None:
+    from tests.bot_process import bot_env
+
+    slack = FakeSlack().start()
+    try:
+        env = bot_env(
+            kalshi.base_url,
+            slack.api_url,
+            tmp_path,
+            BALANCE_ALERT_CHANNEL="C0ALERTS1",
+            BALANCE_ALERT_THRESHOLD="250",
+            DATABASE_URL=database_url,
+        )
+        good = run_cli(["check"], env, tmp_path)
+        bad_url = database_url.replace("postgres@", "postgres:s3cret-canary@").rsplit(":", 1)[0] + ":1/x"
+        bad = run_cli(["check"], {**env, "DATABASE_URL": bad_url}, tmp_path)
+    finally:
+        slack.stop()
+    assert "✓ alert store: PostgreSQL at 127.0.0.1:" in good.stdout and good.returncode == 0
+    assert "✗ alert store: PostgreSQL (DATABASE_URL) cannot be opened (OperationalError)" in bad.stdout
+    assert "s3cret-canary" not in bad.stdout + bad.stderr
