@@ -6,6 +6,8 @@ import json
 import time
 from collections.abc import Callable
 
+import pytest
+
 from tests.bot_process import BotProcess
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import ApiReply, FakeSlack
@@ -21,6 +23,14 @@ ALERTS = {
 }
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The alert variables plus the store: the same behaviour is required of both."""
+    if request.param == "sqlite":
+        return dict(ALERTS)
+    return {**ALERTS, "DATABASE_URL": request.getfixturevalue("database_url")}
+
+
 def delivered(slack: FakeSlack) -> list[str]:
     """Texts of the posts Slack accepted (the fake answers ok unless scripted otherwise)."""
     return [c.body["text"] for c in slack.posts() if c.body.get("channel") == CHANNEL]
@@ -32,10 +42,10 @@ def wait_posts(slack: FakeSlack, count: int, timeout: float = 15) -> list[str]:
 
 
 def test_alert_survives_sigkill_then_one_recovery(
-    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack
+    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, store: dict[str, str]
 ) -> None:
     kalshi.set_balance(100_00)
-    bot = start_bot(**ALERTS)
+    bot = start_bot(**store)
     (alert,) = wait_posts(slack, 1)
     assert alert.startswith("Kalshi balance low") and "$100.00" in alert and "$250.00" in alert
     assert "by $150.00" in alert
@@ -43,7 +53,7 @@ def test_alert_survives_sigkill_then_one_recovery(
     assert post["blocks"][0]["type"] == "header" and post["channel"] == CHANNEL
 
     bot.kill()  # SIGKILL mid-episode
-    again = start_bot(**ALERTS)
+    again = start_bot(**store)
     time.sleep(5)  # two more checks while still low
     assert len(delivered(slack)) == 1, "a restart must not alert again"
 
@@ -96,12 +106,12 @@ def test_failed_reads_give_one_notice_then_one_reading_again(
 
 
 def test_two_processes_one_sender_and_takeover(
-    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack
+    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, store: dict[str, str]
 ) -> None:
     kalshi.set_balance(100_00)
-    first = start_bot(**ALERTS)
+    first = start_bot(**store)
     wait_posts(slack, 1)
-    second = start_bot(**ALERTS)
+    second = start_bot(**store)
     time.sleep(5)
     assert len(delivered(slack)) == 1
     assert "another process holds the alert lock; standing by" in second.logs()
@@ -115,9 +125,11 @@ def test_two_processes_one_sender_and_takeover(
     assert len(delivered(slack)) == 2
 
 
-def test_alert_commands_from_slack(start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack) -> None:
+def test_alert_commands_from_slack(
+    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, store: dict[str, str]
+) -> None:
     kalshi.set_balance(300_00)
-    bot = start_bot(**ALERTS)
+    bot = start_bot(**store)
     time.sleep(0.5)
 
     bot.command("alert", slack.response_url("show"))
@@ -141,7 +153,7 @@ def test_alert_commands_from_slack(start_bot: StartBot, kalshi: FakeKalshi, slac
     assert "$1,000.00" in alert
 
     bot.stop()
-    bot = start_bot(**ALERTS)  # the threshold set from Slack survives the restart
+    bot = start_bot(**store)  # the threshold set from Slack survives the restart
     bot.command("alert", slack.response_url("after"))
     assert "below $1,000.00" in slack.wait_response("after").body["text"]
 

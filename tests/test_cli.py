@@ -3,31 +3,30 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from tests import keys
+from tests.bot_process import assert_no_secrets, base_env, bot_env
 from tests.fakes.kalshi import FakeKalshi, Reply, balance_body
+from tests.fakes.slack import ApiReply, FakeSlack
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    base = {
-        k: v for k, v in os.environ.items() if not k.startswith(("KALSHI_", "SLACK_", "BALANCE_", "BOT_"))
-    }
-    base["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        env={**base, **env},
+        env={**base_env(), **env},
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+    assert_no_secrets(result.stdout + result.stderr, "the CLI's output")
+    return result
 
 
 def test_balance_json(kalshi: FakeKalshi, kalshi_env: dict[str, str], tmp_path: Path) -> None:
@@ -99,25 +98,25 @@ def test_check_reports_kalshi_credentials(
     assert "✗ configuration" in result.stdout and "SLACK_BOT_TOKEN is not set" in result.stdout
 
 
-def test_check_everything_against_the_fakes(kalshi: FakeKalshi, tmp_path: Path) -> None:
-    from tests.bot_process import bot_env
-    from tests.fakes.slack import FakeSlack
-
-    slack = FakeSlack().start()
-    try:
-        env = bot_env(
-            kalshi.base_url,
-            slack.api_url,
-            tmp_path,
-            BALANCE_ALERT_CHANNEL="C0ALERTS1",
-            BALANCE_ALERT_THRESHOLD="250",
-        )
-        result = run_cli(["check"], env, tmp_path)
-    finally:
-        slack.stop()
+def test_check_everything_against_the_fakes(kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path) -> None:
+    env = bot_env(
+        kalshi.base_url,
+        slack.api_url,
+        tmp_path,
+        BALANCE_ALERT_CHANNEL="C0ALERTS1",
+        BALANCE_ALERT_THRESHOLD="250",
+    )
+    result = run_cli(["check"], env, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("✓ configuration: Kalshi prod") and "alerts on" in lines[0]
     assert lines[1].startswith("✓ Kalshi credentials: accepted")
     assert lines[2] == "✓ Slack token: accepted for team Test Desk as kalshi_bot"
     assert lines[3].startswith("✓ alert store: SQLite at") and lines[3].endswith("alert state OK")
+
+
+def test_check_names_a_rejected_slack_token(kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path) -> None:
+    slack.script("auth.test", ApiReply(body={"ok": False, "error": "invalid_auth"}))
+    result = run_cli(["check"], bot_env(kalshi.base_url, slack.api_url, tmp_path), tmp_path)
+    assert result.returncode == 1
+    assert "✗ Slack token: rejected by Slack (invalid_auth)" in result.stdout

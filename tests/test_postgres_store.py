@@ -4,17 +4,15 @@ bot's processes sharing one database."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 
 from bot.alerts.postgres import AdvisorySenderLock, PostgresAlertStore
 from bot.alerts.store import AlertConfig, AlertState
-from tests.bot_process import BotProcess
+from tests.bot_process import bot_env
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import FakeSlack
-from tests.test_alerts_e2e import ALERTS, delivered, wait_posts
 from tests.test_cli import run_cli
 
 
@@ -80,28 +78,7 @@ def test_the_advisory_lock_has_one_holder_and_passes_on(database_url: str) -> No
     assert second.try_acquire()  # ...and takes it again on a new session
 
 
-def test_two_bot_processes_on_one_database_one_alert_and_takeover(
-    start_bot: Callable[..., BotProcess], kalshi: FakeKalshi, slack: FakeSlack, database_url: str
-) -> None:
-    kalshi.set_balance(100_00)
-    first = start_bot(**ALERTS, DATABASE_URL=database_url, BOT_STATE_PATH="/nonexistent/unused.sqlite3")
-    wait_posts(slack, 1)
-    second = start_bot(**ALERTS, DATABASE_URL=database_url, BOT_STATE_PATH="/nonexistent/unused.sqlite3")
-    threading.Event().wait(5)
-    assert len(delivered(slack)) == 1
-    assert "another process holds the alert lock; standing by" in second.logs()
-
-    first.kill()
-    kalshi.set_balance(300_00)
-    texts = wait_posts(slack, 2, timeout=15)
-    assert texts[1].startswith("Kalshi balance recovered")
-    threading.Event().wait(3)
-    assert len(delivered(slack)) == 2
-    assert "PostgreSQL at 127.0.0.1" in second.logs()
-
-
 def test_check_reports_the_store(kalshi: FakeKalshi, database_url: str, tmp_path: Path) -> None:
-    from tests.bot_process import bot_env
 
     slack = FakeSlack().start()
     try:
