@@ -9,7 +9,7 @@ import pytest
 
 from tests.bot_process import APP_TOKEN, BotProcess
 from tests.fakes.kalshi import FakeKalshi
-from tests.fakes.slack import FakeSlack
+from tests.fakes.slack import ApiReply, FakeSlack
 from tests.fakes.socket_mode import FakeSocketMode
 
 
@@ -64,3 +64,14 @@ def test_socket_mode_balance_without_signing_secret_or_port(
     time.sleep(0.1)
     assert bot.stop() == 0
     assert "Socket Mode: connected" in bot.logs()
+
+
+def test_a_refused_app_token_is_one_clear_line_and_exit_1(
+    start_bot: Callable[..., BotProcess], slack: FakeSlack
+) -> None:
+    slack.script("apps.connections.open", ApiReply(body={"ok": False, "error": "invalid_auth"}))
+    bot = start_bot(wait_ready=False, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET="")
+    assert bot.proc is not None and bot.proc.wait(30) == 1
+    logs = bot.logs()
+    assert "Slack refused to open a Socket Mode connection (invalid_auth): check SLACK_APP_TOKEN" in logs
+    assert "Traceback" not in logs

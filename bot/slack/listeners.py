@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 from slack_bolt import Ack, App, Respond
@@ -62,10 +63,10 @@ def register_listeners(app: App, ctx: BotContext) -> None:
                 ack(**blocks.balance_message(cached, demo=ctx.demo, now=ctx.reader.clock()).ephemeral())
             else:
                 ack()
-                ctx.background.submit(_answer, respond, lambda: _balance(ctx, fresh=False), replace=False)
+                ctx.background.submit(_answer, respond, partial(_balance, ctx, fresh=False), replace=False)
         else:
             ack()
-            render = lambda: _alert_command(ctx, parsed, user or "")  # noqa: E731
+            render = partial(_alert_command, ctx, parsed, user or "")
             ctx.background.submit(_answer, respond, render, replace=False)
 
     def on_refresh(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -76,7 +77,7 @@ def register_listeners(app: App, ctx: BotContext) -> None:
             log.info("refused Refresh for user %s in channel %s (not allowed)", user, channel)
             ctx.background.submit(_answer, respond, blocks.refusal_message, replace=False)
             return
-        ctx.background.submit(_answer, respond, lambda: _balance(ctx, fresh=True), replace=True)
+        ctx.background.submit(_answer, respond, partial(_balance, ctx, fresh=True), replace=True)
 
     app.command(blocks.COMMAND)(on_balance)
     app.action(blocks.REFRESH_ACTION)(on_refresh)

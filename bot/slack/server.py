@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
@@ -55,20 +56,20 @@ def wsgi_app(app: App) -> WSGIApplication:
 
 
 def serve(settings: Settings) -> int:
+    """Run until SIGTERM or SIGINT; the exit code for the process."""
     assert settings.slack is not None
     runtime = build_runtime(settings)
-    stopping = threading.Event()
     threading.Thread(target=_log_token_check, args=(settings,), daemon=True, name="auth-test").start()
     runtime.start_background()
     try:
         if settings.slack.socket_mode:
-            _run_socket_mode(runtime, settings, stopping)
+            code = _run_socket_mode(runtime, settings)
         else:
-            _run_http(runtime, settings, stopping)
+            code = _run_http(runtime, settings)
     finally:
-        runtime.stop()
+        runtime.stop()  # after the server: answers already under way still go out
     log.info("stopped")
-    return 0
+    return code
 
 
 def _on_signals(handler: Callable[[int, FrameType | None], Any]) -> None:
@@ -76,7 +77,7 @@ def _on_signals(handler: Callable[[int, FrameType | None], Any]) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def _run_http(runtime: Runtime, settings: Settings, stopping: threading.Event) -> None:
+def _run_http(runtime: Runtime, settings: Settings) -> int:
     from waitress.server import create_server
 
     assert settings.slack is not None
@@ -92,30 +93,43 @@ def _run_http(runtime: Runtime, settings: Settings, stopping: threading.Event) -
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("received %s, shutting down", signal.Signals(signum).name)
-        stopping.set()
-        runtime.stop()
-        raise SystemExit(0)  # waitress's loop closes its sockets and joins its threads on this
+        raise SystemExit(0)  # waitress's loop closes its sockets and finishes its requests on this
 
     _on_signals(stop)
     log.info("HTTP mode: listening on %s:%d%s", settings.slack.host, settings.slack.port, EVENTS_PATH)
     server.run()
+    return 0
 
 
-def _run_socket_mode(runtime: Runtime, settings: Settings, stopping: threading.Event) -> None:
+def _run_socket_mode(runtime: Runtime, settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     assert settings.slack is not None and settings.slack.app_token is not None
     handler = SocketModeHandler(runtime.app, app_token=settings.slack.app_token.reveal())
+    stopping = threading.Event()
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("received %s, shutting down", signal.Signals(signum).name)
         stopping.set()
 
     _on_signals(stop)
-    handler.connect()  # type: ignore[no-untyped-call]
+    try:
+        handler.connect()  # type: ignore[no-untyped-call]
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown_error")
+        log.error(
+            "Slack refused to open a Socket Mode connection (%s): check SLACK_APP_TOKEN is the app-level "
+            "token (xapp-) with connections:write, and Socket Mode is on in the app's settings",
+            error,
+        )
+        return 1
+    except (SlackClientError, OSError) as exc:
+        log.error("could not reach Slack to open a Socket Mode connection (%s)", type(exc).__name__)
+        return 1
     log.info("Socket Mode: connected to Slack")
     stopping.wait()
     handler.close()  # type: ignore[no-untyped-call]
+    return 0
 
 
 def _log_token_check(settings: Settings) -> None:
