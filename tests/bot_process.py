@@ -24,6 +24,15 @@ BOT_TOKEN = "xoxb-canary-bot-token-5e2a"
 APP_TOKEN = "xapp-canary-app-token-77c1"
 
 
+ALERTS_ENV = {
+    "BALANCE_ALERT_CHANNEL": "C0ALERTS1",
+    "BALANCE_ALERT_THRESHOLD": "$250",
+    "BALANCE_ALERT_INTERVAL": "2",
+    "BALANCE_ALERT_REARM": "10",
+    "BALANCE_ADMIN_USERS": "U0ADMIN01",
+}
+
+
 def canaries() -> list[str]:
     """Every secret the tests hand the bot: none may appear in a log line or a reply."""
     pem_body = [line for line in keys.pkcs1_pem().splitlines() if line and not line.startswith("-----")]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests import keys
-from tests.bot_process import BotProcess, assert_no_secrets, bot_env
+from tests.bot_process import ALERTS_ENV, BotProcess, assert_no_secrets, bot_env
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import FakeSlack
 from tests.postgres_server import PostgresServer, find_bindir
@@ -91,3 +91,11 @@ def postgres() -> Iterator[PostgresServer]:
 def database_url(postgres: PostgresServer) -> str:
     """A fresh, empty database for one test."""
     return postgres.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def alert_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    """Alerts on, with each store in turn: the same behaviour is required of both."""
+    if request.param == "sqlite":
+        return dict(ALERTS_ENV)
+    return {**ALERTS_ENV, "DATABASE_URL": request.getfixturevalue("database_url")}

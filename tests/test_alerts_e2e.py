@@ -6,29 +6,12 @@ import json
 import time
 from collections.abc import Callable
 
-import pytest
-
-from tests.bot_process import BotProcess
+from tests.bot_process import ALERTS_ENV, BotProcess
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import ApiReply, FakeSlack
 
 StartBot = Callable[..., BotProcess]
 CHANNEL = "C0ALERTS1"
-ALERTS = {
-    "BALANCE_ALERT_CHANNEL": CHANNEL,
-    "BALANCE_ALERT_THRESHOLD": "$250",
-    "BALANCE_ALERT_INTERVAL": "2",
-    "BALANCE_ALERT_REARM": "10",
-    "BALANCE_ADMIN_USERS": "U0ADMIN01",
-}
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest) -> dict[str, str]:
-    """The alert variables plus the store: the same behaviour is required of both."""
-    if request.param == "sqlite":
-        return dict(ALERTS)
-    return {**ALERTS, "DATABASE_URL": request.getfixturevalue("database_url")}
 
 
 def delivered(slack: FakeSlack) -> list[str]:
@@ -42,10 +25,10 @@ def wait_posts(slack: FakeSlack, count: int, timeout: float = 15) -> list[str]:
 
 
 def test_alert_survives_sigkill_then_one_recovery(
-    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, store: dict[str, str]
+    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, alert_env: dict[str, str]
 ) -> None:
     kalshi.set_balance(100_00)
-    bot = start_bot(**store)
+    bot = start_bot(**alert_env)
     (alert,) = wait_posts(slack, 1)
     assert alert.startswith("Kalshi balance low") and "$100.00" in alert and "$250.00" in alert
     assert "by $150.00" in alert
@@ -53,7 +36,7 @@ def test_alert_survives_sigkill_then_one_recovery(
     assert post["blocks"][0]["type"] == "header" and post["channel"] == CHANNEL
 
     bot.kill()  # SIGKILL mid-episode
-    again = start_bot(**store)
+    again = start_bot(**alert_env)
     time.sleep(5)  # two more checks while still low
     assert len(delivered(slack)) == 1, "a restart must not alert again"
 
@@ -78,7 +61,7 @@ def test_slack_failures_are_logged_and_retried_without_duplicates(
         ApiReply(status=429, body={"ok": False, "error": "ratelimited"}, headers={"Retry-After": "1"}),
         ApiReply(status=500, body={"ok": False, "error": "fatal_error"}),
     )
-    bot = start_bot(**ALERTS)
+    bot = start_bot(**ALERTS_ENV)
     slack.wait_for(lambda s: len(s.posts()) >= 4, 20)
     time.sleep(4.5)
     posts = slack.posts()
@@ -95,7 +78,7 @@ def test_failed_reads_give_one_notice_then_one_reading_again(
     from tests.fakes.kalshi import Reply
 
     kalshi.default = Reply(401, {"error": {"code": "authentication_error", "message": "token failure"}})
-    start_bot(**ALERTS, BALANCE_ALERT_FAILURES="2", KALSHI_TIMEOUT_SECONDS="1")
+    start_bot(**ALERTS_ENV, BALANCE_ALERT_FAILURES="2", KALSHI_TIMEOUT_SECONDS="1")
     (notice,) = wait_posts(slack, 1, timeout=20)
     assert notice.startswith("Cannot read the Kalshi balance") and "token failure" in notice
     time.sleep(5)
@@ -106,12 +89,12 @@ def test_failed_reads_give_one_notice_then_one_reading_again(
 
 
 def test_two_processes_one_sender_and_takeover(
-    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, store: dict[str, str]
+    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, alert_env: dict[str, str]
 ) -> None:
     kalshi.set_balance(100_00)
-    first = start_bot(**store)
+    first = start_bot(**alert_env)
     wait_posts(slack, 1)
-    second = start_bot(**store)
+    second = start_bot(**alert_env)
     time.sleep(5)
     assert len(delivered(slack)) == 1
     assert "another process holds the alert lock; standing by" in second.logs()
@@ -126,10 +109,10 @@ def test_two_processes_one_sender_and_takeover(
 
 
 def test_alert_commands_from_slack(
-    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, store: dict[str, str]
+    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, alert_env: dict[str, str]
 ) -> None:
     kalshi.set_balance(300_00)
-    bot = start_bot(**store)
+    bot = start_bot(**alert_env)
     time.sleep(0.5)
 
     bot.command("alert", slack.response_url("show"))
@@ -153,7 +136,7 @@ def test_alert_commands_from_slack(
     assert "$1,000.00" in alert
 
     bot.stop()
-    bot = start_bot(**store)  # the threshold set from Slack survives the restart
+    bot = start_bot(**alert_env)  # the threshold set from Slack survives the restart
     bot.command("alert", slack.response_url("after"))
     assert "below $1,000.00" in slack.wait_response("after").body["text"]
 

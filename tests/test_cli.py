@@ -98,21 +98,17 @@ def test_check_reports_kalshi_credentials(
     assert "✗ configuration" in result.stdout and "SLACK_BOT_TOKEN is not set" in result.stdout
 
 
-def test_check_everything_against_the_fakes(kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path) -> None:
-    env = bot_env(
-        kalshi.base_url,
-        slack.api_url,
-        tmp_path,
-        BALANCE_ALERT_CHANNEL="C0ALERTS1",
-        BALANCE_ALERT_THRESHOLD="250",
-    )
-    result = run_cli(["check"], env, tmp_path)
+def test_check_everything_against_the_fakes(
+    kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path, alert_env: dict[str, str]
+) -> None:
+    result = run_cli(["check"], bot_env(kalshi.base_url, slack.api_url, tmp_path, **alert_env), tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("✓ configuration: Kalshi prod") and "alerts on" in lines[0]
     assert lines[1].startswith("✓ Kalshi credentials: accepted")
     assert lines[2] == "✓ Slack token: accepted for team Test Desk as kalshi_bot"
-    assert lines[3].startswith("✓ alert store: SQLite at") and lines[3].endswith("alert state OK")
+    store = "PostgreSQL at 127.0.0.1:" if "DATABASE_URL" in alert_env else "SQLite at"
+    assert lines[3].startswith(f"✓ alert store: {store}") and lines[3].endswith("alert state OK")
 
 
 def test_check_names_a_rejected_slack_token(kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path) -> None:

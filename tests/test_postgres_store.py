@@ -10,7 +10,7 @@ import psycopg
 
 from bot.alerts.postgres import AdvisorySenderLock, PostgresAlertStore
 from bot.alerts.store import AlertConfig, AlertState
-from tests.bot_process import bot_env
+from tests.bot_process import ALERTS_ENV, bot_env
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import FakeSlack
 from tests.test_cli import run_cli
@@ -78,23 +78,12 @@ def test_the_advisory_lock_has_one_holder_and_passes_on(database_url: str) -> No
     assert second.try_acquire()  # ...and takes it again on a new session
 
 
-def test_check_reports_the_store(kalshi: FakeKalshi, database_url: str, tmp_path: Path) -> None:
-
-    slack = FakeSlack().start()
-    try:
-        env = bot_env(
-            kalshi.base_url,
-            slack.api_url,
-            tmp_path,
-            BALANCE_ALERT_CHANNEL="C0ALERTS1",
-            BALANCE_ALERT_THRESHOLD="250",
-            DATABASE_URL=database_url,
-        )
-        good = run_cli(["check"], env, tmp_path)
-        bad_url = database_url.replace("postgres@", "postgres:s3cret-canary@").rsplit(":", 1)[0] + ":1/x"
-        bad = run_cli(["check"], {**env, "DATABASE_URL": bad_url}, tmp_path)
-    finally:
-        slack.stop()
-    assert "✓ alert store: PostgreSQL at 127.0.0.1:" in good.stdout and good.returncode == 0
-    assert "✗ alert store: PostgreSQL (DATABASE_URL) cannot be opened (OperationalError)" in bad.stdout
-    assert "s3cret-canary" not in bad.stdout + bad.stderr
+def test_check_says_an_unreachable_database_without_its_password(
+    kalshi: FakeKalshi, slack: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    unreachable = database_url.replace("postgres@", "postgres:s3cret-canary@").rsplit(":", 1)[0] + ":1/x"
+    env = bot_env(kalshi.base_url, slack.api_url, tmp_path, **ALERTS_ENV, DATABASE_URL=unreachable)
+    result = run_cli(["check"], env, tmp_path)
+    assert result.returncode == 1
+    assert "✗ alert store: PostgreSQL (DATABASE_URL) cannot be opened (OperationalError)" in result.stdout
+    assert "s3cret-canary" not in result.stdout + result.stderr
