@@ -41,3 +41,6 @@ def setup(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     # httpx logs every request URL at INFO; keep that for DEBUG.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # waitress warns "Task queue depth is N" on every request of a burst; the burst is expected (Slack
+    # users type at once) and is answered from one Kalshi read, so that line would only cost time.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
