@@ -21,11 +21,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from bot.kalshi.signer import KeyLoadError, load_private_key
 from bot.money import AmountError, parse_dollars
 
-KALSHI_BASE_URLS = {
+BASE_URLS_BY_ENV = {
     "prod": "https://api.elections.kalshi.com/trade-api/v2",
     "demo": "https://demo-api.kalshi.co/trade-api/v2",
 }
-SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]{2,}$")
+ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{2,}$")
 MIN_ALERT_INTERVAL = 2.0  # one read every 2 s is 2.5% of the Basic tier's ~20 reads/s
 DEFAULT_PORT = 3000
 
@@ -196,7 +196,7 @@ class _Reader:
     def slack_ids(self, name: str) -> frozenset[str]:
         raw = self.get(name) or ""
         ids = frozenset(part.strip() for part in raw.split(",") if part.strip())
-        bad = [i for i in ids if not SLACK_ID.match(i)]
+        bad = [i for i in ids if not ID_PATTERN.match(i)]
         if bad:
             self.problems.append(
                 f"{name} must be comma-separated Slack ids like U012AB3CD or C012AB3CD "
@@ -251,10 +251,10 @@ def _kalshi(r: _Reader) -> KalshiSettings | None:
     key_id = r.required("KALSHI_API_KEY_ID", " (the API key id shown when you created the key)")
     key = _private_key(r)
     env = (r.get("KALSHI_ENV") or "prod").lower()
-    if env not in KALSHI_BASE_URLS:
+    if env not in BASE_URLS_BY_ENV:
         r.problems.append("KALSHI_ENV must be 'prod' or 'demo'")
         env = "prod"
-    base_url = r.get("KALSHI_API_BASE_URL") or KALSHI_BASE_URLS[env]
+    base_url = r.get("KALSHI_API_BASE_URL") or BASE_URLS_BY_ENV[env]
     if not re.match(r"^https?://[^/\s]+", base_url):
         r.problems.append("KALSHI_API_BASE_URL must be an http(s) URL, like https://host/trade-api/v2")
     timeout = r.number("KALSHI_TIMEOUT_SECONDS", 6.0, minimum=0.5, unit="seconds")
@@ -317,7 +317,7 @@ def _slack(r: _Reader, transport: str) -> SlackSettings:
 
 def _alerts(r: _Reader) -> AlertSettings | None:
     channel = r.get("BALANCE_ALERT_CHANNEL") or ""
-    if not SLACK_ID.match(channel):
+    if not ID_PATTERN.match(channel):
         r.problems.append("BALANCE_ALERT_CHANNEL must be a channel id like C012AB3CD (not #name)")
     threshold = r.dollars("BALANCE_ALERT_THRESHOLD")
     if threshold is None and r.get("BALANCE_ALERT_THRESHOLD") is None:

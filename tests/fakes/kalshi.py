@@ -82,22 +82,19 @@ class FakeKalshi:
         self._lock = threading.Lock()
         self.requests: list[SeenRequest] = []
         self.clock_ms = lambda: time.time_ns() // 1_000_000
-        self._server = FakeServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="fake-kalshi")
+        self._server = FakeServer(self._handler_class(), "fake-kalshi")
 
     # -- control -------------------------------------------------------------------------------------
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}{PREFIX}"
+        return self._server.origin + PREFIX
 
     def start(self) -> FakeKalshi:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def queue(self, *replies: Reply) -> None:
         with self._lock:

@@ -43,13 +43,11 @@ class FakeSlack:
         self._scripts: dict[str, list[ApiReply]] = {}
         self._cond = threading.Condition()
         self.socket_url: str | None = None  # what apps.connections.open hands out
-        self._server = FakeServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="fake-slack")
+        self._server = FakeServer(self._handler_class(), "fake-slack")
 
     @property
     def base(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._server.origin
 
     @property
     def api_url(self) -> str:
@@ -59,12 +57,11 @@ class FakeSlack:
         return f"{self.base}/response/{name}"
 
     def start(self) -> FakeSlack:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def reset(self) -> None:
         with self._cond:
