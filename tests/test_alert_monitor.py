@@ -19,6 +19,7 @@ from bot.balance import BalanceReader
 from bot.kalshi.errors import KalshiAPIError, KalshiTimeout
 from bot.kalshi.models import Balance
 from bot.slack.blocks import Message
+from bot.slack.poster import Delivery
 
 THRESHOLD = 250_00
 REARM = 10_00
@@ -55,13 +56,15 @@ class Channel:
     delivered: list[str] = field(default_factory=list)
     attempts: list[str] = field(default_factory=list)
 
-    def post(self, message: Message) -> bool:
+    retry_after: float | None = None  # what a refusal says, as Slack's Retry-After
+
+    def post(self, message: Message) -> Delivery:
         kind = kind_of(message.text)
         self.attempts.append(kind)
         if next(self.deliver):
             self.delivered.append(kind)
-            return True
-        return False
+            return Delivery(True)
+        return Delivery(False, self.retry_after)
 
 
 def kind_of(text: str) -> str:
@@ -295,3 +298,12 @@ def test_threshold_from_slack_wins_and_off_stops_reading(new_store: StoreFactory
     reads = h.kalshi.reads
     h.tick(1)
     assert channel.delivered == [] and h.kalshi.reads == reads
+
+
+def test_slack_retry_after_postpones_the_next_check(new_store: StoreFactory) -> None:
+    channel = Channel(deliver=iter([False, True]), retry_after=300.0)
+    h = Harness(new_store, channel)
+    h.kalshi.observation = 100_00
+    assert h.monitor.tick() == 300.0  # refused with Retry-After: 300 > the 60 s interval
+    assert h.monitor.tick() == 60.0
+    assert channel.delivered == ["low"]

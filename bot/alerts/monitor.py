@@ -20,13 +20,14 @@ from bot.balance import BalanceReader
 from bot.kalshi.errors import KalshiError
 from bot.slack import blocks
 from bot.slack.blocks import Message
+from bot.slack.poster import Delivery
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 600.0
 
-Post = Callable[[Message], bool]
-"""Sends a message to the alert channel; True only when Slack accepted it."""
+Post = Callable[[Message], Delivery]
+"""Sends a message to the alert channel and says whether Slack accepted it."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class AlertMonitor:
         self.wall = wall
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._slack_wait = 0.0  # Retry-After from a refused post during this tick
 
     # -- the threshold in force ------------------------------------------------------------------------
     def threshold_cents(self) -> int | None:
@@ -74,7 +76,12 @@ class AlertMonitor:
 
     # -- one tick ---------------------------------------------------------------------------------------
     def tick(self) -> float:
-        """Read once and send what is due; returns the seconds until the next tick."""
+        """Read once and send what is due; returns the seconds until the next tick, never sooner than
+        Slack asked us to wait (Retry-After) when it refused a post."""
+        self._slack_wait = 0.0
+        return max(self._tick(), self._slack_wait)
+
+    def _tick(self) -> float:
         threshold = self.threshold_cents()
         state = self.store.load_state()
         if threshold is None:
@@ -144,12 +151,13 @@ class AlertMonitor:
         return p.interval_seconds
 
     def _send(self, message: Message, what: str) -> bool:
-        delivered = self.post(message)
-        if delivered:
+        delivery = self.post(message)
+        if delivery.ok:
             log.info("posted %s to %s", what, self.policy.channel)
         else:
             log.warning("%s not delivered; it will be tried again at the next check", what)
-        return delivered
+            self._slack_wait = max(self._slack_wait, delivery.retry_after or 0.0)
+        return delivery.ok
 
     # -- the loop ---------------------------------------------------------------------------------------
     def start(self) -> None:

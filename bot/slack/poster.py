@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -25,8 +26,16 @@ _ADVICE = {
 }
 
 
-def make_poster(client: WebClient, channel: str) -> Callable[[Message], bool]:
-    def post(message: Message) -> bool:
+@dataclass(frozen=True)
+class Delivery:
+    """Whether Slack accepted a post, and how long it asked us to wait before the next (Retry-After)."""
+
+    ok: bool
+    retry_after: float | None = None
+
+
+def make_poster(client: WebClient, channel: str) -> Callable[[Message], Delivery]:
+    def post(message: Message) -> Delivery:
         try:
             client.chat_postMessage(channel=channel, **message.post())
         except SlackApiError as exc:
@@ -42,10 +51,17 @@ def make_poster(client: WebClient, channel: str) -> Callable[[Message], bool]:
                 advice,
                 wait,
             )
-            return False
+            return Delivery(False, _seconds(retry_after))
         except (SlackClientError, OSError) as exc:
             log.error("could not reach Slack to post to %s: %s", channel, type(exc).__name__)
-            return False
-        return True
+            return Delivery(False)
+        return Delivery(True)
 
     return post
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return min(max(float(value), 0.0), 3600.0) if value is not None else None
+    except ValueError:
+        return None
