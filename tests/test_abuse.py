@@ -6,6 +6,7 @@ hypothesis) with requests signed as Slack signs them, the fake Kalshi and the fa
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -58,7 +59,7 @@ def runtime(
     rt.stop()
 
 
-def dispatch(rt: Runtime, body: str, headers: dict[str, str] | None = None) -> tuple[str, bytes]:
+def dispatch(rt: Runtime, body: str) -> tuple[str, bytes]:
     ts = str(int(time.time()))
     environ = {
         "REQUEST_METHOD": "POST",
@@ -116,7 +117,7 @@ def test_command_text_fuzz(runtime: Runtime, _slack_server: FakeSlack, text: str
     _slack_server.reset()
     url = _slack_server.response_url("fuzz")
     # answers that need Kalshi or the store are prepared inline, so they are in the fake Slack on return
-    with swap_background(runtime, Inline()):
+    with background_inline(runtime):
         status, body = dispatch(runtime, command_body(text, url))
     assert status.startswith("200"), (status, body[:200])
     payloads = [body.decode()] + [json.dumps(c.body) for c in _slack_server.responses("fuzz")]
@@ -125,19 +126,15 @@ def test_command_text_fuzz(runtime: Runtime, _slack_server: FakeSlack, text: str
         assert_safe(p)
 
 
-class swap_background:
-    """Point the listeners' background pool at ``executor`` for the duration."""
-
-    def __init__(self, rt: Runtime, executor: Any) -> None:
-        self.ctx = rt.context
-        self.executor = executor
-
-    def __enter__(self) -> None:
-        self.saved = self.ctx.background
-        self.ctx.background = self.executor
-
-    def __exit__(self, *exc: object) -> None:
-        self.ctx.background = self.saved
+@contextlib.contextmanager
+def background_inline(rt: Runtime) -> Iterator[None]:
+    """Run the listeners' background work inline for the duration."""
+    saved = rt.context.background
+    rt.context.background = Inline()  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        rt.context.background = saved
 
 
 json_values = st.recursive(
