@@ -5,17 +5,20 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from slack_bolt import App
-
-from bot.alerts.monitor import AlertMonitor, Policy
-from bot.alerts.store import AlertStore, SenderLock
 from bot.balance import BalanceReader
 from bot.config import AlertSettings, KalshiSettings, Settings
 from bot.kalshi import KalshiClient
 from bot.kalshi.client import RetryPolicy
 from bot.kalshi.signer import KalshiAuth
-from bot.slack.listeners import BotContext
+
+if TYPE_CHECKING:  # the Slack and alert stack is imported only by a serving process (build_runtime)
+    from slack_bolt import App
+
+    from bot.alerts.monitor import AlertMonitor, Policy
+    from bot.alerts.store import AlertStore, SenderLock
+    from bot.slack.listeners import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,8 @@ def make_store(settings: Settings) -> tuple[AlertStore, SenderLock]:
 
 
 def alert_policy(alerts: AlertSettings, demo: bool) -> Policy:
+    from bot.alerts.monitor import Policy
+
     return Policy(
         channel=alerts.channel,
         default_threshold_cents=alerts.threshold_cents,
@@ -81,8 +86,10 @@ class Runtime:
 
 def build_runtime(settings: Settings) -> Runtime:
     from bot.alerts.control import AlertAdmin
+    from bot.alerts.monitor import AlertMonitor
     from bot.slack.access import Access
     from bot.slack.app import build_app, make_web_client
+    from bot.slack.listeners import BotContext
     from bot.slack.poster import make_poster
 
     assert settings.slack is not None
