@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the Slack and alert stack is imported only by a serving pro
 
     from bot.alerts.monitor import AlertMonitor, Policy
     from bot.alerts.store import AlertStore, SenderLock
-    from bot.slack.listeners import BotContext
+    from bot.slack.context import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def build_runtime(settings: Settings) -> Runtime:
     from bot.alerts.monitor import AlertMonitor
     from bot.slack.access import Access
     from bot.slack.app import build_app, make_web_client
-    from bot.slack.listeners import BotContext
+    from bot.slack.context import BotContext
     from bot.slack.poster import make_poster
 
     assert settings.slack is not None

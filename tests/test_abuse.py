@@ -24,7 +24,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.config import load_settings
 from bot.kalshi.errors import KalshiError
 from bot.runtime import Runtime, build_runtime
-from bot.slack import blocks
+from bot.slack.blocks import balance as blocks
 from bot.slack.server import wsgi_app
 from tests.bot_process import SIGNING_SECRET, BotProcess, bot_env, command_body
 from tests.fakes.kalshi import FakeKalshi, Reply

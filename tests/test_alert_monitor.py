@@ -18,7 +18,7 @@ from bot.alerts.store import LOW, OK, AlertStore
 from bot.balance import BalanceReader
 from bot.kalshi.errors import KalshiAPIError, KalshiTimeout
 from bot.kalshi.models import Balance
-from bot.slack.blocks import Message
+from bot.slack.blocks.base import Message
 from bot.slack.poster import Delivery
 
 THRESHOLD = 250_00

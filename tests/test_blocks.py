@@ -13,8 +13,8 @@ from bot.balance import Reading
 from bot.kalshi.errors import KalshiAPIError, KalshiTimeout
 from bot.kalshi.models import Balance
 from bot.money import INT64_MAX, INT64_MIN
-from bot.slack import blocks
-from bot.slack.blocks import Message
+from bot.slack.blocks import alerts, balance, base, notices
+from bot.slack.blocks.base import Message
 
 
 def validate(message: Message) -> None:
@@ -32,24 +32,24 @@ def reading(balance: int = 123456, portfolio: int = 50000, ts: int = 1764000000)
 
 def all_messages(text: str = "x", cents: int = 123456) -> list[Message]:
     error = KalshiAPIError(text, status=400, code=text, details=text, service=text)
-    status = blocks.AlertStatus("C0ALERTS1", 25000, "low", 1764000000.0, cents, text, 500)
+    status = alerts.AlertStatus("C0ALERTS1", 25000, "low", 1764000000.0, cents, text, 500)
     return [
-        blocks.balance_message(reading(cents, cents), demo=False, now=10.5),
-        blocks.balance_message(reading(cents, -cents), demo=True, now=99.0),
-        blocks.error_message(error, demo=True),
-        blocks.error_message(KalshiTimeout()),
-        blocks.unexpected_error_message(),
-        blocks.usage_message(),
-        blocks.usage_message(unknown=text),
-        blocks.refusal_message(),
-        blocks.alerts_off_message(),
-        blocks.low_balance_message(cents, 25000, 1764000000.0),
-        blocks.low_balance_message(cents, 25000, 1764000000.0, demo=True, reminder=True),
-        blocks.recovered_message(cents, 25000, 1764000000.0, 1763990000.0),
-        blocks.alert_read_failure_message(error, 3),
-        blocks.alert_reading_again_message(cents),
-        blocks.alert_status_message(status),
-        blocks.alert_status_message(blocks.AlertStatus("C0ALERTS1", None, "ok", None, None, None, None)),
+        balance.balance_message(reading(cents, cents), demo=False, now=10.5),
+        balance.balance_message(reading(cents, -cents), demo=True, now=99.0),
+        balance.error_message(error, demo=True),
+        balance.error_message(KalshiTimeout()),
+        notices.unexpected_error_message(),
+        notices.usage_message(),
+        notices.usage_message(unknown=text),
+        notices.refusal_message(),
+        notices.alerts_off_message(),
+        alerts.low_balance_message(cents, 25000, 1764000000.0),
+        alerts.low_balance_message(cents, 25000, 1764000000.0, demo=True, reminder=True),
+        alerts.recovered_message(cents, 25000, 1764000000.0, 1763990000.0),
+        alerts.alert_read_failure_message(error, 3),
+        alerts.alert_reading_again_message(cents),
+        alerts.alert_status_message(status),
+        alerts.alert_status_message(alerts.AlertStatus("C0ALERTS1", None, "ok", None, None, None, None)),
     ]
 
 
@@ -76,13 +76,13 @@ def test_hostile_text_stays_inside_limits_and_escaped(text: str) -> None:
 
 
 def test_escape_and_clip() -> None:
-    assert blocks.escape("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
-    assert blocks.clip("a" * 10, 5) == "aaaa…"
-    assert blocks.clip("abc&amp;def", 7) == "abc…"  # never cuts an escape in half
+    assert base.escape("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
+    assert base.clip("a" * 10, 5) == "aaaa…"
+    assert base.clip("abc&amp;def", 7) == "abc…"  # never cuts an escape in half
 
 
 def test_balance_fields_and_fallback_agree() -> None:
-    message = blocks.balance_message(reading(123456, 50000), demo=False, now=10.2)
+    message = balance.balance_message(reading(123456, 50000), demo=False, now=10.2)
     fields: list[dict[str, Any]] = message.blocks[1]["fields"]
     for f, figure in zip(fields, ["$1,234.56", "$500.00", "$1,734.56"], strict=True):
         assert figure in f["text"] and figure in message.text

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from bot.alerts.monitor import Policy, rearm_margin
 from bot.alerts.store import AlertConfig, AlertStore
 from bot.money import AmountError, format_cents, parse_dollars
-from bot.slack import blocks
-from bot.slack.blocks import Message
+from bot.slack.blocks import alerts as blocks
+from bot.slack.blocks.base import Message, escape
+from bot.slack.blocks.notices import notice_message
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class AlertAdmin:
         if user_id in self.admins:
             return None
         log.info("refused an alert change by %s (not in BALANCE_ADMIN_USERS)", user_id)
-        return blocks.notice_message("Only the bot's admins can change the alert.", ":no_entry:")
+        return notice_message("Only the bot's admins can change the alert.", ":no_entry:")
 
     def set_threshold(self, amount: str, user_id: str) -> Message:
         refusal = self._refusal(user_id)
@@ -60,17 +61,17 @@ class AlertAdmin:
         try:
             cents = parse_dollars(amount, maximum_cents=MAX_THRESHOLD_CENTS)
         except AmountError as exc:
-            return blocks.notice_message(
-                f"Nothing changed: {blocks.escape(str(exc))}. Try `/balance alert 250`.", ":warning:"
+            return notice_message(
+                f"Nothing changed: {escape(str(exc))}. Try `/balance alert 250`.", ":warning:"
             )
         if cents == 0:
-            return blocks.notice_message(
+            return notice_message(
                 "Nothing changed: a threshold of $0.00 would never alert. Use `/balance alert off`.",
                 ":warning:",
             )
         self.store.save_config(AlertConfig(cents, user_id, self.wall()))
         log.info("alert threshold set to %s by %s", format_cents(cents), user_id)
-        return blocks.notice_message(
+        return notice_message(
             f"Done: an alert goes to <#{self.policy.channel}> when the available balance falls below "
             f"{format_cents(cents)}. It takes effect at the next check.",
             ":white_check_mark:",
@@ -82,6 +83,6 @@ class AlertAdmin:
             return refusal
         self.store.save_config(AlertConfig(None, user_id, self.wall()))
         log.info("alert turned off by %s", user_id)
-        return blocks.notice_message(
+        return notice_message(
             "Done: the low-balance alert is off. `/balance alert 250` turns it back on.", ":white_check_mark:"
         )

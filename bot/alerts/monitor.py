@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from bot.alerts.store import LOW, OK, AlertState, AlertStore, SenderLock
 from bot.balance import BalanceReader
 from bot.kalshi.errors import KalshiError
-from bot.slack import blocks
-from bot.slack.blocks import Message
+from bot.slack.blocks import alerts as blocks
+from bot.slack.blocks.base import Message
 from bot.slack.poster import Delivery
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config import SlackSettings
-from bot.slack.listeners import BotContext, register_listeners
+from bot.slack.context import BotContext
+from bot.slack.listeners import register_listeners
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.slack.blocks import Message
+from bot.slack.blocks.base import Message
 
 log = logging.getLogger(__name__)
 

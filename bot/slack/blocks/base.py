@@ -1,0 +1,96 @@
+"""What every surface's rendering shares: :class:`Message`, escaping, clipping and the block primitives.
+
+Blocks are plain dicts (this is the hot path of every reply), kept inside Slack's limits by :func:`clip`
+and checked against slack_sdk's block models in the tests. Any text that came from a person or from
+Kalshi goes through :func:`escape` first, so no mention, ``<!channel>`` or link can come out of it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+Block = dict[str, Any]
+COMMAND = "/balance"
+
+
+@dataclass(frozen=True)
+class Message:
+    """What Slack gets: ``text`` (notifications, screen readers) beside ``blocks``."""
+
+    text: str
+    blocks: list[Block]
+
+    def ephemeral(self) -> dict[str, Any]:
+        """Keyword arguments for ``ack()`` / ``respond()``: seen only by the person who asked."""
+        return {"text": self.text, "blocks": self.blocks, "response_type": "ephemeral"}
+
+    def post(self) -> dict[str, Any]:
+        """Keyword arguments for ``chat.postMessage``."""
+        return {"text": self.text, "blocks": self.blocks}
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, so user and Kalshi text is shown, never interpreted."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten to ``limit`` characters, marking the cut, without breaking an ``&amp;`` escape."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
+
+
+# Slack's limits: header text 150, section text 3000, a field 2000, 10 fields, 10 context elements.
+
+
+def build(*blocks: Block) -> list[Block]:
+    return list(blocks)
+
+
+def mrkdwn(text: str, limit: int = 3000) -> Block:
+    return {"type": "mrkdwn", "text": clip(text, limit), "verbatim": True}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": clip(text, 150), "emoji": True}}
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": mrkdwn(text)}
+
+
+def fields(*texts: str) -> Block:
+    return {"type": "section", "fields": [mrkdwn(t, 2000) for t in texts[:10]]}
+
+
+def context(*lines: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(line, 2000) for line in lines[:10]]}
+
+
+def slack_date(ts: int, fmt: str = "{date_short_pretty} at {time}") -> str:
+    """Slack's date formatting, shown in the reader's own time zone, with a UTC fallback."""
+    try:
+        fallback = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
+    except (OverflowError, OSError, ValueError):
+        return f"unix time {ts}"
+    return f"<!date^{ts}^{fmt}|{fallback}>"
+
+
+def utc_text(ts: float) -> str:
+    try:
+        return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
+    except (OverflowError, OSError, ValueError):
+        return f"unix time {int(ts)}"
+
+
+def freshness(age_seconds: float) -> str:
+    if age_seconds < 1:
+        return "fetched just now"
+    return f"fetched {age_seconds:.0f} s ago"

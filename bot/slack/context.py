@@ -1,0 +1,30 @@
+"""What every listener is handed: the one read path, the access rules, the answer pool, the alert admin."""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.balance import BalanceReader
+from bot.slack.access import Access
+from bot.slack.blocks.base import Message
+
+
+class AlertControl(Protocol):
+    """What ``/balance alert …`` needs from the alert monitor (see bot.alerts)."""
+
+    def describe(self) -> Message: ...
+
+    def set_threshold(self, amount: str, user_id: str) -> Message: ...
+
+    def turn_off(self, user_id: str) -> Message: ...
+
+
+@dataclass
+class BotContext:
+    reader: BalanceReader
+    access: Access
+    demo: bool
+    background: Executor  # where answers that need Kalshi are prepared and sent
+    alerts: AlertControl | None = None

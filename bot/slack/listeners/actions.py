@@ -1,0 +1,30 @@
+"""Buttons: Refresh on a ``/balance`` reply replaces it with fresh figures."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.slack.answers import answer, balance_reply
+from bot.slack.blocks import notices
+from bot.slack.blocks.balance import REFRESH_ACTION
+from bot.slack.context import BotContext
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, ctx: BotContext) -> None:
+    def on_refresh(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user = (body.get("user") or {}).get("id")
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        if not ctx.access.allows(user, channel):
+            log.info("refused Refresh for user %s in channel %s (not allowed)", user, channel)
+            ctx.background.submit(answer, respond, notices.refusal_message, replace=False)
+            return
+        ctx.background.submit(answer, respond, partial(balance_reply, ctx, fresh=True), replace=True)
+
+    app.action(REFRESH_ACTION)(on_refresh)

@@ -1,0 +1,46 @@
+"""``/balance``: acknowledged at once; the figures go in the ack when already in hand, otherwise they are
+read on the answer pool and sent through the response_url."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.slack import command_parser
+from bot.slack.answers import alert_reply, answer, balance_reply
+from bot.slack.blocks import balance as balance_blocks
+from bot.slack.blocks import notices
+from bot.slack.blocks.base import COMMAND
+from bot.slack.context import BotContext
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, ctx: BotContext) -> None:
+    def on_balance(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        parsed = command_parser.parse(command.get("text"))
+        user, channel = command.get("user_id"), command.get("channel_id")
+        if isinstance(parsed, command_parser.Help):
+            ack(**notices.usage_message(parsed.unknown).ephemeral())
+        elif not ctx.access.allows(user, channel):
+            log.info("refused /balance for user %s in channel %s (not allowed)", user, channel)
+            ack(**notices.refusal_message().ephemeral())
+        elif isinstance(parsed, command_parser.ShowBalance):
+            cached = ctx.reader.cached()
+            if cached is not None:
+                message = balance_blocks.balance_message(cached, demo=ctx.demo, now=ctx.reader.clock())
+                ack(**message.ephemeral())
+            else:
+                ack()
+                ctx.background.submit(
+                    answer, respond, partial(balance_reply, ctx, fresh=False), replace=False
+                )
+        else:
+            ack()
+            render = partial(alert_reply, ctx, parsed, user or "")
+            ctx.background.submit(answer, respond, render, replace=False)
+
+    app.command(COMMAND)(on_balance)
