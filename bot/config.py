@@ -8,6 +8,7 @@ token, and the alert variables are read only when alerts are on.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -16,14 +17,19 @@ from enum import Enum
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-
-from bot.kalshi.signer import KeyLoadError, load_private_key
+from bot.kalshi.signer import KeyLoadError, PrivateKey, load_private_key
 from bot.money import AmountError, parse_dollars
 
+# The SDK's primary hosts are the defaults; the older shared hosts stay known (kalshi-python-sync 3.34).
 BASE_URLS_BY_ENV = {
-    "prod": "https://api.elections.kalshi.com/trade-api/v2",
-    "demo": "https://demo-api.kalshi.co/trade-api/v2",
+    "prod": "https://external-api.kalshi.com/trade-api/v2",
+    "demo": "https://external-api.demo.kalshi.co/trade-api/v2",
+}
+ENV_BY_KNOWN_HOST = {
+    "external-api.kalshi.com": "prod",
+    "api.elections.kalshi.com": "prod",
+    "external-api.demo.kalshi.co": "demo",
+    "demo-api.kalshi.co": "demo",
 }
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{2,}$")
 MIN_ALERT_INTERVAL = 2.0  # one read every 2 s is 2.5% of the Basic tier's ~20 reads/s
@@ -75,7 +81,7 @@ class Mode(Enum):
 @dataclass(frozen=True)
 class KalshiSettings:
     api_key_id: Secret
-    private_key: rsa.RSAPrivateKey = field(repr=False)
+    private_key: PrivateKey = field(repr=False)
     env: str
     base_url: str
     timeout_seconds: float = 6.0  # one read, retries included
@@ -247,23 +253,73 @@ def _database_url(r: _Reader) -> Secret | None:
     return Secret(url)
 
 
+def is_loopback(host: str | None) -> bool:
+    """127.0.0.0/8, ::1 and localhost: the only hosts reached over plain http (the tests' fakes)."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _https_url(r: _Reader, name: str, url: str, example: str) -> bool:
+    """Problems named after the variable, never showing its value: signed headers and tokens travel on it."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is None or parts.scheme not in {"http", "https"} or not host:
+        r.problems.append(f"{name} must be an https:// URL, like {example}")
+        return False
+    if parts.scheme != "https" and not is_loopback(host):
+        r.problems.append(
+            f"{name} must use https:// (plain http is allowed only for 127.0.0.1, ::1 and localhost)"
+        )
+        return False
+    return True
+
+
+def _kalshi_env(r: _Reader, base_url: str | None) -> str:
+    """The DEMO label follows the host: a known host decides; one that contradicts KALSHI_ENV is an error."""
+    explicit = r.get("KALSHI_ENV")
+    env = explicit.lower() if explicit else None
+    if env is not None and env not in BASE_URLS_BY_ENV:
+        r.problems.append("KALSHI_ENV must be 'prod' or 'demo'")
+        env = None
+    host_env = None
+    if base_url is not None:
+        try:
+            host_env = ENV_BY_KNOWN_HOST.get((urlsplit(base_url).hostname or "").lower())
+        except ValueError:
+            host_env = None
+    if host_env is not None and env is not None and host_env != env:
+        kind = "a demo" if host_env == "demo" else "a production (real-money)"
+        r.problems.append(
+            f"KALSHI_API_BASE_URL is {kind} Kalshi host, which contradicts KALSHI_ENV; "
+            "make the two agree, or leave KALSHI_ENV unset to follow the host"
+        )
+    return host_env or env or "prod"
+
+
 def _kalshi(r: _Reader) -> KalshiSettings | None:
     key_id = r.required("KALSHI_API_KEY_ID", " (the API key id shown when you created the key)")
     key = _private_key(r)
-    env = (r.get("KALSHI_ENV") or "prod").lower()
-    if env not in BASE_URLS_BY_ENV:
-        r.problems.append("KALSHI_ENV must be 'prod' or 'demo'")
-        env = "prod"
-    base_url = r.get("KALSHI_API_BASE_URL") or BASE_URLS_BY_ENV[env]
-    if not re.match(r"^https?://[^/\s]+", base_url):
-        r.problems.append("KALSHI_API_BASE_URL must be an http(s) URL, like https://host/trade-api/v2")
+    override = r.get("KALSHI_API_BASE_URL")
+    env = _kalshi_env(r, override)
+    base_url = override or BASE_URLS_BY_ENV[env]
+    if override is not None:
+        _https_url(r, "KALSHI_API_BASE_URL", override, "https://external-api.kalshi.com/trade-api/v2")
     timeout = r.number("KALSHI_TIMEOUT_SECONDS", 6.0, minimum=0.5, unit="seconds")
     if key_id is None or key is None:
         return None
     return KalshiSettings(Secret(key_id), key, env, base_url.rstrip("/"), timeout)
 
 
-def _private_key(r: _Reader) -> rsa.RSAPrivateKey | None:
+def _private_key(r: _Reader) -> PrivateKey | None:
     text, path = r.get("KALSHI_PRIVATE_KEY"), r.get("KALSHI_PRIVATE_KEY_PATH")
     if text and path:
         r.problems.append("set KALSHI_PRIVATE_KEY or KALSHI_PRIVATE_KEY_PATH, not both")
@@ -303,8 +359,7 @@ def _slack(r: _Reader, transport: str) -> SlackSettings:
         signing_secret = Secret(value) if value else None
     api_url = r.get("SLACK_API_URL")
     if api_url is not None:
-        if not re.match(r"^https?://", api_url):
-            r.problems.append("SLACK_API_URL must be an http(s) URL")
+        _https_url(r, "SLACK_API_URL", api_url, "https://slack.com/api/")
         api_url = api_url.rstrip("/") + "/"
     port = r.integer("PORT", DEFAULT_PORT, minimum=1, maximum=65535)
     host = r.get("BOT_HOST") or "0.0.0.0"

@@ -36,7 +36,17 @@ ALERTS_ENV = {
 def canaries() -> list[str]:
     """Every secret the tests hand the bot: none may appear in a log line or a reply."""
     pem_body = [line for line in keys.pkcs1_pem().splitlines() if line and not line.startswith("-----")]
-    return [SIGNING_SECRET, BOT_TOKEN, APP_TOKEN, keys.KEY_ID, pem_body[1], pem_body[-2]]
+    ed_body = [line for line in keys.ed25519_pem().splitlines() if line and not line.startswith("-----")]
+    return [
+        SIGNING_SECRET,
+        BOT_TOKEN,
+        APP_TOKEN,
+        keys.KEY_ID,
+        keys.ED25519_KEY_ID,
+        pem_body[1],
+        pem_body[-2],
+        ed_body[0],
+    ]
 
 
 def assert_no_secrets(text: str, where: str) -> None:

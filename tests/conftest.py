@@ -17,6 +17,7 @@ from tests.postgres_server import PostgresServer, find_bindir
 @pytest.fixture(scope="session")
 def _kalshi_server() -> Iterator[FakeKalshi]:
     fake = FakeKalshi(keys.rsa_key().public_key(), keys.KEY_ID).start()
+    fake.register(keys.ED25519_KEY_ID, keys.ed25519_key().public_key())
     yield fake
     fake.stop()
 

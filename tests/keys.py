@@ -1,13 +1,15 @@
-"""Test keys, made once per run: an RSA key as Kalshi hands out (PKCS#1) and the same as PKCS#8."""
+"""Test keys, made once per run (never files in the repository): an RSA key as Kalshi hands out (PKCS#1),
+the same as PKCS#8, and an Ed25519 key (PKCS#8, as Kalshi's Ed25519 key type downloads)."""
 
 from __future__ import annotations
 
 import functools
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 KEY_ID = "a952bcbe-ec3b-4b5b-b8f9-11dae589608c"
+ED25519_KEY_ID = "5f0c2d7e-91b4-4c3a-8e6f-ed25519e4d21"
 
 
 @functools.cache
@@ -50,3 +52,18 @@ def ec_pem() -> str:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
+
+
+@functools.cache
+def ed25519_key() -> ed25519.Ed25519PrivateKey:
+    return ed25519.Ed25519PrivateKey.generate()
+
+
+def ed25519_pem() -> str:
+    return (
+        ed25519_key()
+        .private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        .decode()
+    )

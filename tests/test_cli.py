@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests import keys
 from tests.bot_process import assert_no_secrets, base_env, bot_env
 from tests.fakes.kalshi import FakeKalshi, Reply, balance_body
@@ -116,3 +118,66 @@ def test_check_names_a_rejected_slack_token(kalshi: FakeKalshi, slack: FakeSlack
     result = run_cli(["check"], bot_env(kalshi.base_url, slack.api_url, tmp_path), tmp_path)
     assert result.returncode == 1
     assert "✗ Slack token: rejected by Slack (invalid_auth)" in result.stdout
+
+
+def ed25519_env(kalshi: FakeKalshi) -> dict[str, str]:
+    return {
+        "KALSHI_API_KEY_ID": keys.ED25519_KEY_ID,
+        "KALSHI_PRIVATE_KEY": keys.ed25519_pem().replace("\n", "\\n"),
+        "KALSHI_API_BASE_URL": kalshi.base_url,
+    }
+
+
+@pytest.mark.parametrize("key", ["rsa", "ed25519"])
+def test_both_key_types_read_the_balance(kalshi: FakeKalshi, key: str, tmp_path: Path) -> None:
+    env = (
+        ed25519_env(kalshi)
+        if key == "ed25519"
+        else {
+            "KALSHI_API_KEY_ID": keys.KEY_ID,
+            "KALSHI_PRIVATE_KEY": keys.pkcs8_pem().replace("\n", "\\n"),
+            "KALSHI_API_BASE_URL": kalshi.base_url,
+        }
+    )
+    result = run_cli(["balance", "--json"], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["balance_cents"] == 123456
+    seen = kalshi.requests[-1]
+    assert seen.verified and seen.headers["kalshi-access-key"] == env["KALSHI_API_KEY_ID"]
+
+
+def test_an_ec_key_exits_2_naming_rsa_and_ed25519(kalshi: FakeKalshi, tmp_path: Path) -> None:
+    ec_pem = keys.ec_pem()
+    (tmp_path / "ec.key").write_text(ec_pem)
+    env = {
+        "KALSHI_API_KEY_ID": keys.KEY_ID,
+        "KALSHI_PRIVATE_KEY_PATH": "ec.key",
+        "KALSHI_API_BASE_URL": kalshi.base_url,
+    }
+    result = run_cli(["balance"], env, tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "KALSHI_PRIVATE_KEY_PATH" in result.stderr and "RSA or Ed25519" in result.stderr
+    for line in ec_pem.splitlines():
+        if not line.startswith("-----"):
+            assert line not in result.stdout + result.stderr
+    assert kalshi.count == 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "names"),
+    [
+        ({"KALSHI_API_BASE_URL": "http://kalshi.example.net/trade-api/v2"}, ["KALSHI_API_BASE_URL"]),
+        (
+            {"KALSHI_API_BASE_URL": "https://external-api.demo.kalshi.co/trade-api/v2", "KALSHI_ENV": "prod"},
+            ["KALSHI_API_BASE_URL", "KALSHI_ENV"],
+        ),
+    ],
+)
+def test_plain_http_and_a_host_contradicting_kalshi_env_exit_2(
+    kalshi_env: dict[str, str], extra: dict[str, str], names: list[str], tmp_path: Path
+) -> None:
+    result = run_cli(["balance"], {**kalshi_env, **extra}, tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    for name in names:
+        assert name in result.stderr
+    assert "kalshi.example.net" not in result.stderr and "external-api.demo" not in result.stderr

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from bot.config import ConfigError, Mode, Secret, load_settings
 from tests import keys
@@ -25,12 +26,13 @@ def test_every_problem_is_named_at_once() -> None:
 def test_kalshi_mode_needs_no_slack() -> None:
     settings = load_settings(kalshi_vars(), Mode.KALSHI)
     assert settings.slack is None
-    assert settings.kalshi.base_url == "https://api.elections.kalshi.com/trade-api/v2"
+    assert settings.kalshi.base_url == "https://external-api.kalshi.com/trade-api/v2"
+    assert not settings.kalshi.demo
 
 
 def test_demo_and_override_urls() -> None:
     assert load_settings({**kalshi_vars(), "KALSHI_ENV": "demo"}, Mode.KALSHI).kalshi.base_url == (
-        "https://demo-api.kalshi.co/trade-api/v2"
+        "https://external-api.demo.kalshi.co/trade-api/v2"
     )
     s = load_settings(
         {**kalshi_vars(), "KALSHI_API_BASE_URL": "http://127.0.0.1:9/trade-api/v2/"}, Mode.KALSHI
@@ -74,8 +76,11 @@ def test_key_from_path_and_problems(tmp_path: Path) -> None:
         load_settings(
             {"KALSHI_API_KEY_ID": "k", "KALSHI_PRIVATE_KEY_PATH": str(tmp_path / "nope")}, Mode.KALSHI
         )
-    with pytest.raises(ConfigError, match="not an RSA key"):
+    with pytest.raises(ConfigError, match=r"KALSHI_PRIVATE_KEY: it is an EC .* RSA or Ed25519"):
         load_settings({"KALSHI_API_KEY_ID": "k", "KALSHI_PRIVATE_KEY": keys.ec_pem()}, Mode.KALSHI)
+    path.write_text(keys.ed25519_pem())
+    s = load_settings({"KALSHI_API_KEY_ID": "k", "KALSHI_PRIVATE_KEY_PATH": str(path)}, Mode.KALSHI)
+    assert isinstance(s.kalshi.private_key, ed25519.Ed25519PrivateKey)
 
 
 def test_secrets_are_masked_in_repr() -> None:
@@ -85,3 +90,62 @@ def test_secrets_are_masked_in_repr() -> None:
         assert secret not in text
     assert repr(Secret("x")) == "Secret('***')"
     assert f"{Secret('abc')}" == "Secret('***')"
+
+
+@pytest.mark.parametrize(
+    ("host", "env", "demo"),
+    [
+        ("external-api.kalshi.com", None, False),
+        ("api.elections.kalshi.com", "prod", False),
+        ("external-api.demo.kalshi.co", None, True),
+        ("demo-api.kalshi.co", "DEMO", True),
+    ],
+)
+def test_the_demo_label_follows_a_known_host(host: str, env: str | None, demo: bool) -> None:
+    environ = {**kalshi_vars(), "KALSHI_API_BASE_URL": f"https://{host}/trade-api/v2"}
+    if env is not None:
+        environ["KALSHI_ENV"] = env
+    assert load_settings(environ, Mode.KALSHI).kalshi.demo is demo
+
+
+@pytest.mark.parametrize(
+    ("host", "env"),
+    [
+        ("external-api.demo.kalshi.co", "prod"),
+        ("demo-api.kalshi.co", "prod"),
+        ("external-api.kalshi.com", "demo"),
+    ],
+)
+def test_a_known_host_contradicting_kalshi_env_names_both(host: str, env: str) -> None:
+    environ = {**kalshi_vars(), "KALSHI_API_BASE_URL": f"https://{host}/trade-api/v2", "KALSHI_ENV": env}
+    with pytest.raises(ConfigError) as info:
+        load_settings(environ, Mode.KALSHI)
+    (problem,) = info.value.problems
+    assert "KALSHI_API_BASE_URL" in problem and "KALSHI_ENV" in problem and host not in problem
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("KALSHI_API_BASE_URL", "http://kalshi-proxy.internal/trade-api/v2"),
+        ("KALSHI_API_BASE_URL", "http://external-api.kalshi.com/trade-api/v2"),
+        ("KALSHI_API_BASE_URL", "ftp://127.0.0.1/x"),
+        ("SLACK_API_URL", "http://slack-proxy.internal/api/"),
+        ("SLACK_API_URL", "http://10.0.0.1/api/"),
+    ],
+)
+def test_remote_urls_must_be_https_and_the_value_is_not_echoed(name: str, url: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({**kalshi_vars(), **SLACK_HTTP, name: url})
+    text = str(info.value)
+    assert name in text and "https://" in text
+    assert url not in text and "internal" not in text and "10.0.0.1" not in text
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:9/trade-api/v2", "http://127.8.9.10:9/x", "http://[::1]:9/x", "http://localhost:9/x"],
+)
+def test_loopback_may_use_plain_http(url: str) -> None:
+    s = load_settings({**kalshi_vars(), **SLACK_HTTP, "KALSHI_API_BASE_URL": url, "SLACK_API_URL": url})
+    assert s.kalshi.base_url == url.rstrip("/") and s.slack is not None

@@ -19,7 +19,7 @@ from bot.kalshi.errors import (
 )
 from bot.kalshi.signer import KalshiAuth, load_private_key
 from tests import keys
-from tests.fakes.kalshi import FakeKalshi, Reply, balance_body
+from tests.fakes.kalshi import FakeKalshi, Reply, balance_body, subaccount_row
 
 FAST = RetryPolicy(deadline=2.0, max_attempts=4, backoff_base=0.01, backoff_cap=0.05, read_timeout=0.5)
 
@@ -47,6 +47,7 @@ def test_reads_balance_and_tolerates_unknown_fields(client: KalshiClient, kalshi
 
 
 def test_subaccount_goes_in_the_query_and_is_not_signed(client: KalshiClient, kalshi: FakeKalshi) -> None:
+    kalshi.set_subaccounts(subaccount_row(2, "5.00"))
     client.get_balance(subaccount=2)
     assert kalshi.requests[-1].query == {"subaccount": ["2"]} and kalshi.requests[-1].verified
 

@@ -1,9 +1,12 @@
+import base64
+
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from bot.kalshi.signer import KalshiAuth, KeyLoadError, load_private_key, sign, signed_path
+from bot.kalshi.signer import KalshiAuth, KeyLoadError, key_type, load_private_key, sign, signed_path
 from tests import keys
-from tests.fakes.kalshi import FakeKalshi
+from tests.fakes.kalshi import FakeKalshi, subaccount_row
 
 
 def test_signature_verifies_as_kalshi_checks_it(kalshi: FakeKalshi) -> None:
@@ -16,6 +19,7 @@ def test_signature_verifies_as_kalshi_checks_it(kalshi: FakeKalshi) -> None:
 
 
 def test_query_string_is_not_signed(kalshi: FakeKalshi) -> None:
+    kalshi.set_subaccounts(subaccount_row(3, "1.00"))
     auth = KalshiAuth(keys.KEY_ID, load_private_key(keys.pkcs8_pem()))
     response = httpx.get(f"{kalshi.base_url}/portfolio/balance", params={"subaccount": "3"}, auth=auth)
     assert response.status_code == 200
@@ -71,9 +75,32 @@ def test_unusable_keys_say_why(text: str, why: str) -> None:
         load_private_key(text)
 
 
-def test_non_rsa_key_is_refused_clearly() -> None:
-    with pytest.raises(KeyLoadError, match="not an RSA key"):
+def test_an_ec_key_is_refused_naming_both_key_types_without_key_material() -> None:
+    with pytest.raises(KeyLoadError) as info:
         load_private_key(keys.ec_pem())
+    message = str(info.value)
+    assert "EC (elliptic curve)" in message and "RSA or Ed25519" in message
+    body = [line for line in keys.ec_pem().splitlines() if not line.startswith("-----")]
+    assert not any(line in message for line in body)
+
+
+def test_ed25519_key_loads_and_signs_plain_ed25519(kalshi: FakeKalshi) -> None:
+    key = load_private_key(keys.ed25519_pem().replace("\n", "\\n"))  # as a one-line config var
+    assert isinstance(key, ed25519.Ed25519PrivateKey) and key_type(key) == "Ed25519"
+    signature = base64.b64decode(sign(key, "1703123456789", "get", "/trade-api/v2/portfolio/balance"))
+    keys.ed25519_key().public_key().verify(signature, b"1703123456789GET/trade-api/v2/portfolio/balance")
+    assert sign(key, "1", "GET", "/p") == sign(key, "1", "GET", "/p")  # Ed25519 is deterministic
+    kalshi.set_subaccounts(subaccount_row(3, "1.00"))
+    auth = KalshiAuth(keys.ED25519_KEY_ID, key)
+    response = httpx.get(f"{kalshi.base_url}/portfolio/balance", params={"subaccount": "3"}, auth=auth)
+    assert response.status_code == 200 and kalshi.requests[-1].verified
+
+
+def test_a_signature_by_the_wrong_key_type_is_rejected(kalshi: FakeKalshi) -> None:
+    # the RSA key id with an Ed25519 signature: Kalshi checks against the key registered for the id
+    auth = KalshiAuth(keys.KEY_ID, load_private_key(keys.ed25519_pem()))
+    response = httpx.get(f"{kalshi.base_url}/portfolio/balance", auth=auth)
+    assert response.status_code == 401 and response.json()["error"]["message"] == "invalid signature"
 
 
 def test_repr_hides_key_material() -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from tests import keys
 from tests.bot_process import BotProcess
 from tests.fakes.kalshi import FakeKalshi, Reply, balance_body
 from tests.fakes.slack import FakeSlack
@@ -221,3 +222,13 @@ def test_start_up_with_bad_configuration_names_each_variable(start_bot: StartBot
 def test_sigterm_stops_cleanly(bot: BotProcess) -> None:
     assert bot.stop() == 0
     assert "shutting down" in bot.logs()
+
+
+def test_an_ed25519_key_serves_slack(start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack) -> None:
+    bot = start_bot(
+        KALSHI_API_KEY_ID=keys.ED25519_KEY_ID, KALSHI_PRIVATE_KEY=keys.ed25519_pem().replace("\n", "\\n")
+    )
+    bot.command("", slack.response_url("ed"))
+    assert "$1,234.56" in slack.wait_response("ed").body["text"]
+    seen = kalshi.requests[-1]
+    assert seen.verified and seen.headers["kalshi-access-key"] == keys.ED25519_KEY_ID

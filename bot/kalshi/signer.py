@@ -1,7 +1,10 @@
-"""Kalshi request signing: RSA-PSS over ``timestamp + METHOD + path``.
+"""Kalshi request signing over ``timestamp + METHOD + path``, with either key type Kalshi issues.
 
-:class:`KalshiAuth` is an ``httpx.Auth``: every request the client sends through it is signed, so any
-future endpoint gets signing for free.
+- RSA (PKCS#1 or PKCS#8 PEM): RSA-PSS, SHA-256, MGF1-SHA-256, salt length = digest length.
+- Ed25519 (PKCS#8 PEM, ``-----BEGIN PRIVATE KEY-----``): plain Ed25519 over the same text.
+
+The key type is detected from the loaded key. :class:`KalshiAuth` is an ``httpx.Auth``: every request the
+client sends through it is signed, so any future endpoint gets signing for free.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ from collections.abc import Callable, Generator
 
 import httpx
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa, x448, x25519
 
 PSS_PADDING = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
+
+PrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+"""The private keys Kalshi API keys can have."""
 
 
 class KeyLoadError(ValueError):
@@ -28,8 +34,8 @@ def normalize_pem(text: str) -> str:
     return pem.strip() + "\n"
 
 
-def load_private_key(pem_text: str) -> rsa.RSAPrivateKey:
-    """Load an RSA private key from PKCS#1 (``BEGIN RSA PRIVATE KEY``) or PKCS#8 PEM text."""
+def load_private_key(pem_text: str) -> PrivateKey:
+    """Load an RSA (PKCS#1 or PKCS#8) or Ed25519 (PKCS#8) private key from PEM text."""
     pem = normalize_pem(pem_text)
     if "-----BEGIN" not in pem:
         raise KeyLoadError("it is not PEM text (no '-----BEGIN' line)")
@@ -39,14 +45,39 @@ def load_private_key(pem_text: str) -> rsa.RSAPrivateKey:
         key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
     except (ValueError, TypeError, UnicodeEncodeError) as exc:
         raise KeyLoadError("it could not be read as a PEM private key (is it complete?)") from exc
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise KeyLoadError(f"it is not an RSA key ({type(key).__name__.lstrip('_')}); Kalshi keys are RSA")
+    if not isinstance(key, rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey):
+        raise KeyLoadError(
+            f"it is {_kind(key)} key; Kalshi API keys are RSA or Ed25519 (create one of those on Kalshi)"
+        )
     return key
 
 
-def sign(private_key: rsa.RSAPrivateKey, timestamp_ms: str, method: str, path: str) -> str:
+def key_type(key: PrivateKey) -> str:
+    """``"RSA"`` or ``"Ed25519"``, for messages."""
+    return "Ed25519" if isinstance(key, ed25519.Ed25519PrivateKey) else "RSA"
+
+
+def _kind(key: object) -> str:
+    kinds: list[tuple[type, str]] = [
+        (ec.EllipticCurvePrivateKey, "an EC (elliptic curve)"),
+        (dsa.DSAPrivateKey, "a DSA"),
+        (ed448.Ed448PrivateKey, "an Ed448"),
+        (x25519.X25519PrivateKey, "an X25519"),
+        (x448.X448PrivateKey, "an X448"),
+    ]
+    for cls, name in kinds:
+        if isinstance(key, cls):
+            return name
+    return "another type of"
+
+
+def sign(private_key: PrivateKey, timestamp_ms: str, method: str, path: str) -> str:
     message = f"{timestamp_ms}{method.upper()}{path}".encode()
-    return base64.b64encode(private_key.sign(message, PSS_PADDING, hashes.SHA256())).decode("ascii")
+    if isinstance(private_key, ed25519.Ed25519PrivateKey):
+        signature = private_key.sign(message)
+    else:
+        signature = private_key.sign(message, PSS_PADDING, hashes.SHA256())
+    return base64.b64encode(signature).decode("ascii")
 
 
 def signed_path(url: httpx.URL) -> str:
@@ -60,7 +91,7 @@ class KalshiAuth(httpx.Auth):
     def __init__(
         self,
         key_id: str,
-        private_key: rsa.RSAPrivateKey,
+        private_key: PrivateKey,
         clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
     ) -> None:
         self._key_id = key_id
