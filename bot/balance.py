@@ -1,39 +1,71 @@
-"""The one read path for the balance, used by /balance, the Refresh button and the alert monitor.
+"""The one read path for balances, used by /balance (and ``sub N`` / ``all``), the Refresh button, the
+alert monitor and the CLI.
 
-- Single flight: concurrent reads share one in-flight Kalshi request, and its error too.
+- Keyed single flight: concurrent reads of the same view (the account, one subaccount, all subaccounts)
+  share one in-flight Kalshi request, and its error too.
 - Freshness: figures younger than the window are served without a new request; errors are not kept.
 - ``fresh=True`` (Refresh) skips the window but still joins a request already in flight.
+- When a read fails as an outage does (5xx, timeout, refused connection; after the client's retries),
+  the flight asks Kalshi's exchange status once and marks the error as maintenance when the exchange is
+  paused, so every surface can say so.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Generic, Protocol, TypeVar, cast
 
-from bot.kalshi.models import Balance
+from bot.kalshi.errors import KalshiError, Maintenance
+from bot.kalshi.models import Balance, ExchangeStatus, SubaccountBalances
+
+log = logging.getLogger(__name__)
 
 
 class BalanceSource(Protocol):
-    def get_balance(self) -> Balance: ...
+    def get_balance(self, subaccount: int | None = None) -> Balance: ...
+
+    def get_subaccount_balances(self) -> SubaccountBalances: ...
+
+    def get_exchange_status(self) -> ExchangeStatus: ...
 
 
 @dataclass(frozen=True)
 class Reading:
+    """A balance: the account's as the key sees it (``subaccount`` None), or one subaccount's."""
+
     balance: Balance
     fetched_at: float  # monotonic seconds, for ages
     fetched_wall: float  # unix seconds, for people
+    subaccount: int | None = None
 
     def age(self, now: float) -> float:
         return max(0.0, now - self.fetched_at)
 
 
-class _Flight:
+@dataclass(frozen=True)
+class SubaccountsReading:
+    """Every subaccount's balance (``/balance all``)."""
+
+    subaccounts: SubaccountBalances
+    fetched_at: float
+    fetched_wall: float
+
+    def age(self, now: float) -> float:
+        return max(0.0, now - self.fetched_at)
+
+
+R = TypeVar("R", Reading, SubaccountsReading)
+ALL: Hashable = ("all",)
+
+
+class _Flight(Generic[R]):
     def __init__(self) -> None:
         self.done = threading.Event()
-        self.reading: Reading | None = None
+        self.reading: R | None = None
         self.error: BaseException | None = None
 
 
@@ -50,30 +82,61 @@ class BalanceReader:
         self.clock = clock
         self._wall = wall
         self._lock = threading.Lock()
-        self._flight: _Flight | None = None
-        self._last: Reading | None = None
-        self.requests = 0  # Kalshi requests made, for the benchmark and tests
+        self._flights: dict[Hashable, _Flight[Any]] = {}
+        self._last: dict[Hashable, Reading | SubaccountsReading] = {}
+        self.requests = 0  # Kalshi reads started (status checks not counted), for the benchmark and tests
 
-    def cached(self) -> Reading | None:
+    # -- the account, or one subaccount -----------------------------------------------------------------
+    def cached(self, subaccount: int | None = None) -> Reading | None:
         """The last figures if still inside the freshness window, without any request."""
-        last = self._last
+        cached = self._cached(("balance", subaccount))
+        return cached if isinstance(cached, Reading) else None
+
+    def read(self, *, fresh: bool = False, subaccount: int | None = None) -> Reading:
+        """The balance; ``subaccount`` 0..63 asks for that subaccount (``?subaccount=N``)."""
+
+        def fetch() -> Reading:
+            if subaccount is None:
+                balance = self.source.get_balance()
+            else:
+                balance = self.source.get_balance(subaccount=subaccount)
+            return Reading(balance, self.clock(), self._wall(), subaccount)
+
+        return self._read(("balance", subaccount), fetch, fresh)
+
+    # -- every subaccount -------------------------------------------------------------------------------
+    def cached_all(self) -> SubaccountsReading | None:
+        cached = self._cached(ALL)
+        return cached if isinstance(cached, SubaccountsReading) else None
+
+    def read_all(self, *, fresh: bool = False) -> SubaccountsReading:
+        """Every subaccount's balance (0 = primary), one entry each, summed over exchange indexes."""
+
+        def fetch() -> SubaccountsReading:
+            return SubaccountsReading(self.source.get_subaccount_balances(), self.clock(), self._wall())
+
+        return self._read(ALL, fetch, fresh)
+
+    # -- the single flight -------------------------------------------------------------------------------
+    def _cached(self, key: Hashable) -> Reading | SubaccountsReading | None:
+        last = self._last.get(key)
         if last is not None and last.age(self.clock()) <= self.freshness_seconds:
             return last
         return None
 
-    def read(self, *, fresh: bool = False) -> Reading:
+    def _read(self, key: Hashable, fetch: Callable[[], R], fresh: bool) -> R:
         with self._lock:
             if not fresh:
-                cached = self.cached()
+                cached = self._cached(key)
                 if cached is not None:
-                    return cached
-            flight = self._flight
+                    return cast(R, cached)
+            flight: _Flight[R] | None = self._flights.get(key)
             leader = flight is None
             if flight is None:
-                flight = self._flight = _Flight()
+                flight = self._flights[key] = _Flight()
                 self.requests += 1
         if leader:
-            self._fly(flight)
+            self._fly(key, flight, fetch)
         else:
             flight.done.wait()
         if flight.error is not None:
@@ -81,15 +144,32 @@ class BalanceReader:
         assert flight.reading is not None
         return flight.reading
 
-    def _fly(self, flight: _Flight) -> None:
+    def _fly(self, key: Hashable, flight: _Flight[R], fetch: Callable[[], R]) -> None:
         try:
-            balance = self.source.get_balance()
-            flight.reading = Reading(balance, self.clock(), self._wall())
+            flight.reading = fetch()
+        except KalshiError as exc:
+            if exc.outage:
+                exc.maintenance = self._maintenance()
+            flight.error = exc
         except BaseException as exc:  # noqa: BLE001 - handed to every reader of this flight, re-raised there
             flight.error = exc
         finally:
             with self._lock:
                 if flight.reading is not None:
-                    self._last = flight.reading
-                self._flight = None
+                    self._last[key] = flight.reading
+                self._flights.pop(key, None)
             flight.done.set()
+
+    def _maintenance(self) -> Maintenance | None:
+        """Ask Kalshi's exchange status once; any failure of that leaves the original error as it is."""
+        try:
+            status = self.source.get_exchange_status()
+        except KalshiError as exc:
+            log.info("exchange status unavailable too: %s", exc)
+            return None
+        if status.exchange_active:
+            return None
+        log.warning(
+            "Kalshi's exchange status says maintenance (estimated resume %s)", status.estimated_resume_ts
+        )
+        return Maintenance(status.estimated_resume_ts)

@@ -1,6 +1,7 @@
-"""Money as text: integer cents in, dollars out, and dollars typed by a person back to cents.
+"""Money as text: integer cents in, dollars out; Kalshi's fixed-point dollar strings in and out; and
+dollars typed by a person back to cents.
 
-Never through float: every step is integer arithmetic (or Decimal for parsing).
+Never through float: every step is integer arithmetic or Decimal, exact to the last digit Kalshi sent.
 """
 
 from __future__ import annotations
@@ -19,6 +20,37 @@ def format_cents(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     dollars, rem = divmod(abs(cents), 100)
     return f"{sign}${dollars:,}.{rem:02d}"
+
+
+def format_dollars(amount: Decimal) -> str:
+    """Exact dollars, cents always shown, sub-cent digits kept only when there are any.
+
+    ``Decimal("12.3456")`` -> ``"$12.3456"``, ``Decimal("12.3400")`` -> ``"$12.34"``,
+    ``Decimal("-1234.5")`` -> ``"-$1,234.50"``.
+    """
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise TypeError("amount must be a finite Decimal")
+    sign = "-" if amount < 0 else ""
+    text = f"{abs(amount):f}"
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0").ljust(2, "0")
+    return f"{sign}${int(whole):,}.{frac}"
+
+
+def cents_to_dollars(cents: int) -> Decimal:
+    """Integer cents as an exact Decimal of dollars."""
+    return Decimal(cents).scaleb(-2)
+
+
+# Kalshi's fixed-point dollar strings ("0.5600", "-12.345678"): ASCII digits, at most 6 decimals.
+_FIXED_POINT = re.compile(r"-?[0-9]{1,18}(\.[0-9]{1,6})?")
+
+
+def parse_fixed_point(text: str) -> Decimal:
+    """A fixed-point dollar string as Kalshi sends it, exactly; ValueError when it is not one."""
+    if not isinstance(text, str) or not _FIXED_POINT.fullmatch(text):
+        raise ValueError("not a fixed-point dollar amount with at most 6 decimals")
+    return Decimal(text)
 
 
 _DOLLARS = re.compile(r"^\$?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")

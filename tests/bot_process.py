@@ -171,9 +171,9 @@ class BotProcess:
         return self.post_signed(command_body(text, response_url, user, channel), **kw)
 
     def click_refresh(
-        self, response_url: str, user: str = "U0TRADER1", channel: str = "C0DESK001"
+        self, response_url: str, user: str = "U0TRADER1", channel: str = "C0DESK001", value: str = "refresh"
     ) -> httpx.Response:
-        return self.post_signed(refresh_body(response_url, user, channel))
+        return self.post_signed(refresh_body(response_url, user, channel, value))
 
 
 def command_body(text: str, response_url: str, user: str = "U0TRADER1", channel: str = "C0DESK001") -> str:
@@ -196,7 +196,9 @@ def command_body(text: str, response_url: str, user: str = "U0TRADER1", channel:
     )
 
 
-def refresh_body(response_url: str, user: str = "U0TRADER1", channel: str = "C0DESK001") -> str:
+def refresh_body(
+    response_url: str, user: str = "U0TRADER1", channel: str = "C0DESK001", value: str = "refresh"
+) -> str:
     payload = {
         "type": "block_actions",
         "user": {"id": user, "username": "trader", "team_id": "T0DESK"},
@@ -212,7 +214,7 @@ def refresh_body(response_url: str, user: str = "U0TRADER1", channel: str = "C0D
                 "action_id": "balance_refresh",
                 "block_id": "balance_actions",
                 "type": "button",
-                "value": "refresh",
+                "value": value,
                 "text": {"type": "plain_text", "text": "Refresh"},
                 "action_ts": "1.3",
             }

@@ -5,13 +5,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 import pytest
 
-from bot.balance import BalanceReader, Reading
+from bot.balance import BalanceReader, Reading, SubaccountsReading
 from bot.kalshi import KalshiClient
-from bot.kalshi.errors import KalshiAPIError
-from tests.fakes.kalshi import FakeKalshi, Reply, balance_body
+from bot.kalshi.errors import KalshiAPIError, KalshiError, Maintenance
+from tests.fakes.kalshi import (
+    EXCHANGE_STATUS,
+    FakeKalshi,
+    Reply,
+    balance_body,
+    exchange_status_body,
+    subaccount_row,
+)
 from tests.test_kalshi_client import make_client
 
 
@@ -83,3 +91,54 @@ def test_window_expires(client: KalshiClient, kalshi: FakeKalshi) -> None:
     assert reader.cached() is None
     reader.read()
     assert kalshi.count == 2
+
+
+def test_views_fly_separately_and_each_coalesces(client: KalshiClient, kalshi: FakeKalshi) -> None:
+    kalshi.latency = 0.3
+    kalshi.set_subaccounts(subaccount_row(0, "1.00"), subaccount_row(3, "3.3333"))
+    reader = BalanceReader(client, freshness_seconds=60)
+    barrier = threading.Barrier(30)
+
+    def one(i: int) -> object:
+        barrier.wait()
+        if i % 3 == 0:
+            return reader.read()
+        if i % 3 == 1:
+            return reader.read(subaccount=3)
+        return reader.read_all()
+
+    with ThreadPoolExecutor(30) as pool:
+        results = list(pool.map(one, range(30)))
+    assert kalshi.count == 3 and reader.requests == 3  # one request per view
+    subs = [r for r in results if isinstance(r, Reading) and r.subaccount == 3]
+    assert len(subs) == 10 and subs[0].balance.available_dollars == Decimal("3.3333")
+    every = [r for r in results if isinstance(r, SubaccountsReading)]
+    assert len(every) == 10 and every[0].subaccounts.total_dollars == Decimal("4.3333")
+    assert reader.cached(3) is subs[0] and reader.cached_all() is every[0] and reader.cached(0) is None
+
+
+def test_an_outage_asks_the_exchange_status_once_per_flight(client: KalshiClient, kalshi: FakeKalshi) -> None:
+    kalshi.latency = 0.2
+    kalshi.default = Reply(503, {"message": "service unavailable"})
+    kalshi.route(EXCHANGE_STATUS, Reply(body=exchange_status_body(False, "2026-11-27T03:30:00Z")))
+    reader = BalanceReader(client, freshness_seconds=60)
+    results = read_concurrently(reader, 10)
+    assert all(isinstance(r, KalshiAPIError) and r.maintenance == Maintenance(1795750200) for r in results)
+    assert len(kalshi.seen(EXCHANGE_STATUS)) == 1
+    assert str(results[0]).startswith("Kalshi is under maintenance")
+
+
+def test_a_refused_status_check_leaves_the_error_as_it_was(client: KalshiClient, kalshi: FakeKalshi) -> None:
+    kalshi.default = Reply(reset=True)
+    kalshi.route(EXCHANGE_STATUS, Reply(reset=True))
+    reader = BalanceReader(client, freshness_seconds=0)
+    with pytest.raises(KalshiError) as info:
+        reader.read()
+    assert info.value.maintenance is None and "maintenance" not in str(info.value)
+
+
+def test_errors_that_are_not_outages_do_not_ask_the_status(client: KalshiClient, kalshi: FakeKalshi) -> None:
+    kalshi.queue(Reply(401, {"error": {"code": "authentication_error", "message": "no"}}))
+    with pytest.raises(KalshiAPIError):
+        BalanceReader(client, freshness_seconds=0).read()
+    assert kalshi.seen(EXCHANGE_STATUS) == []

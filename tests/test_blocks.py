@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -9,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from bot.balance import Reading
-from bot.kalshi.errors import KalshiAPIError, KalshiTimeout
-from bot.kalshi.models import Balance
+from bot.balance import Reading, SubaccountsReading
+from bot.kalshi.errors import KalshiAPIError, KalshiTimeout, Maintenance
+from bot.kalshi.models import Balance, SubaccountBalance, SubaccountBalances
 from bot.money import INT64_MAX, INT64_MIN
-from bot.slack.blocks import alerts, balance, base, notices
+from bot.slack.blocks import alerts, balance, base, notices, subaccounts
 from bot.slack.blocks.base import Message
 
 
@@ -86,3 +88,50 @@ def test_balance_fields_and_fallback_agree() -> None:
     fields: list[dict[str, Any]] = message.blocks[1]["fields"]
     for f, figure in zip(fields, ["$1,234.56", "$500.00", "$1,734.56"], strict=True):
         assert figure in f["text"] and figure in message.text
+
+
+def every_subaccount(places: int = 6) -> SubaccountsReading:
+    rows = tuple(
+        SubaccountBalance(n, Decimal(10**12 + n).scaleb(-places) * (-1 if n % 5 == 0 else 1), 1764000000 + n)
+        for n in range(64)
+    )
+    return SubaccountsReading(SubaccountBalances(rows), fetched_at=10.0, fetched_wall=1764000000.0)
+
+
+def maintenance_error(resume: int | None) -> KalshiTimeout:
+    error = KalshiTimeout()
+    error.maintenance = Maintenance(resume)
+    return error
+
+
+def test_subaccount_views_are_valid_block_kit() -> None:
+    sub = Reading(Balance(1234, 0, 1764000000, Decimal("12.345678")), 10.0, 1764000000.0, subaccount=0)
+    messages = [
+        balance.balance_message(sub, demo=True, now=11.0),
+        subaccounts.subaccounts_message(every_subaccount(), demo=True, now=10.0),
+        subaccounts.subaccounts_message(every_subaccount(2), demo=False, now=10.0),
+        subaccounts.subaccounts_message(
+            SubaccountsReading(SubaccountBalances(()), 10.0, 1764000000.0), demo=False, now=10.0
+        ),
+        balance.error_message(maintenance_error(1795750200), view="all"),
+        balance.error_message(maintenance_error(None), view=3),
+        alerts.alert_read_failure_message(maintenance_error(1795750200), 3),
+    ]
+    for message in messages:
+        validate(message)
+    assert "Subaccount 0 (primary)" in messages[0].blocks[0]["text"]["text"]
+    assert "available $12.345678" in messages[0].text
+    table = next(b for b in messages[1].blocks if b["type"] == "table")
+    assert len(table["rows"]) == 66  # heading, 64 subaccounts, total: inside Slack's 100
+    assert table["rows"][1][1]["text"] == "-$1,000,000.00"  # subaccount 0: -(10**12) millionths
+    assert table["rows"][2][1]["text"] == "$1,000,000.000001"
+    for message in messages[4:]:
+        assert "<!date^1795750200^" in json.dumps(message.blocks) or "no time" in message.text
+        assert "under maintenance" in message.text and "<!date" not in message.text
+
+
+def test_refresh_values_round_trip_and_refuse_junk() -> None:
+    for view in (None, 0, 7, 63, "all"):
+        assert balance.view_of(balance.refresh_value(view)) == view
+    for junk in ("sub:64", "sub:-1", "sub:\uff13", "sub:", "sub:007", None, 3, "ALL"):
+        assert balance.view_of(junk) is None

@@ -11,7 +11,14 @@ import pytest
 
 from tests import keys
 from tests.bot_process import assert_no_secrets, base_env, bot_env
-from tests.fakes.kalshi import FakeKalshi, Reply, balance_body
+from tests.fakes.kalshi import (
+    EXCHANGE_STATUS,
+    FakeKalshi,
+    Reply,
+    balance_body,
+    exchange_status_body,
+    subaccount_row,
+)
 from tests.fakes.slack import ApiReply, FakeSlack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +44,7 @@ def test_balance_json(kalshi: FakeKalshi, kalshi_env: dict[str, str], tmp_path: 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "balance_cents": 123456,
+        "balance_dollars": "1234.5600",
         "portfolio_value_cents": 50000,
         "updated_ts": 1764000000,
     }
@@ -181,3 +189,74 @@ def test_plain_http_and_a_host_contradicting_kalshi_env_exit_2(
     for name in names:
         assert name in result.stderr
     assert "kalshi.example.net" not in result.stderr and "external-api.demo" not in result.stderr
+
+
+THREE = (
+    subaccount_row(0, "1000.0000", 1764000000),
+    subaccount_row(1, "12.3456", 1764000100, index=0),
+    subaccount_row(1, "0.000001", 1764000200, index=1),  # a second exchange index: summed
+    subaccount_row(3, "250.5000", 1764000300),
+)
+
+
+@pytest.mark.parametrize("key", ["rsa", "ed25519"])
+def test_balance_of_one_subaccount(
+    kalshi: FakeKalshi, kalshi_env: dict[str, str], key: str, tmp_path: Path
+) -> None:
+    env = ed25519_env(kalshi) if key == "ed25519" else kalshi_env
+    kalshi.set_subaccounts(*THREE)
+    result = run_cli(["balance", "--subaccount", "1", "--json"], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "balance_cents": 1234,
+        "balance_dollars": "12.345601",
+        "portfolio_value_cents": 0,
+        "updated_ts": 1764000200,
+        "subaccount": 1,
+    }
+    seen = kalshi.requests[-1]
+    assert seen.query == {"subaccount": ["1"]} and seen.verified
+    result = run_cli(["balance", "--subaccount", "1"], env, tmp_path)
+    assert "Subaccount         1\n" in result.stdout and "Available balance  $12.345601\n" in result.stdout
+
+
+def test_balance_of_every_subaccount(kalshi: FakeKalshi, tmp_path: Path) -> None:
+    kalshi.set_subaccounts(*THREE)
+    result = run_cli(["balance", "--all", "--json"], ed25519_env(kalshi), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "subaccounts": [
+            {"subaccount": 0, "balance_dollars": "1000.0000", "updated_ts": 1764000000},
+            {"subaccount": 1, "balance_dollars": "12.345601", "updated_ts": 1764000200},
+            {"subaccount": 3, "balance_dollars": "250.5000", "updated_ts": 1764000300},
+        ],
+        "total_dollars": "1262.845601",
+    }
+    result = run_cli(["balance", "--all"], ed25519_env(kalshi), tmp_path)
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["Subaccount", "Balance", "Updated"]
+    assert lines[1].split()[:3] == ["Primary", "(0)", "$1,000.00"]
+    assert lines[2].split()[:2] == ["1", "$12.345601"]
+    assert lines[-1].split() == ["Total", "$1,262.845601"]
+
+
+@pytest.mark.parametrize(
+    "args", [["--subaccount", "64"], ["--subaccount", "x"], ["--subaccount", "1", "--all"]]
+)
+def test_a_bad_subaccount_argument_exits_2_without_asking_kalshi(
+    kalshi: FakeKalshi, kalshi_env: dict[str, str], args: list[str], tmp_path: Path
+) -> None:
+    result = run_cli(["balance", *args], kalshi_env, tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert kalshi.count == 0
+
+
+def test_maintenance_in_plain_utc(kalshi: FakeKalshi, kalshi_env: dict[str, str], tmp_path: Path) -> None:
+    kalshi.default = Reply(reset=True)  # refused / broken connection, every retry
+    kalshi.route(EXCHANGE_STATUS, Reply(body=exchange_status_body(False, "2026-11-27T03:30:00.123456789Z")))
+    result = run_cli(["balance"], kalshi_env, tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    first = next(line for line in result.stderr.splitlines() if line.startswith("error: "))
+    assert first.startswith("error: Kalshi is under maintenance (the exchange is paused); ")
+    assert "around 2026-11-27 03:30 UTC." in first and "<!date" not in result.stderr
+    assert "hint: Nothing to fix on this side" in result.stderr

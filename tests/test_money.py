@@ -4,7 +4,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.money import INT64_MAX, INT64_MIN, AmountError, format_cents, parse_dollars
+from bot.money import (
+    INT64_MAX,
+    INT64_MIN,
+    AmountError,
+    cents_to_dollars,
+    format_cents,
+    format_dollars,
+    parse_dollars,
+    parse_fixed_point,
+)
 
 
 @pytest.mark.parametrize(
@@ -60,3 +69,57 @@ def test_parse_dollars(text: str, cents: int) -> None:
 def test_parse_dollars_refuses(text: str) -> None:
     with pytest.raises(AmountError):
         parse_dollars(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("12.3456", "$12.3456"),
+        ("12.3400", "$12.34"),
+        ("12.340001", "$12.340001"),
+        ("1234567.5", "$1,234,567.50"),
+        ("0.000001", "$0.000001"),
+        ("0", "$0.00"),
+        ("-0.5600", "-$0.56"),
+        ("-1234.567", "-$1,234.567"),
+        ("999999999999999999.999999", "$999,999,999,999,999,999.999999"),
+    ],
+)
+def test_fixed_point_dollars_round_trip_exactly(text: str, shown: str) -> None:
+    assert format_dollars(parse_fixed_point(text)) == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "1.2345678",
+        "1e3",
+        "NaN",
+        "Infinity",
+        "+1",
+        " 1",
+        "1.",
+        ".5",
+        "1,000",
+        "\u0661\u0662",
+        "\uff11\uff12",
+    ],
+)
+def test_fixed_point_refuses_what_kalshi_does_not_send(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_fixed_point(text)
+
+
+@given(st.integers(min_value=-(10**18) + 1, max_value=10**18 - 1), st.integers(min_value=0, max_value=6))
+def test_fixed_point_keeps_every_digit(units: int, places: int) -> None:
+    value = Decimal(units).scaleb(-places)
+    text = f"{value:f}"
+    assert parse_fixed_point(text) == value
+    shown = format_dollars(parse_fixed_point(text))
+    assert Decimal(shown.replace("$", "").replace(",", "")) == value
+
+
+@given(st.integers(min_value=INT64_MIN, max_value=INT64_MAX))
+def test_cents_as_dollars_agree_with_format_cents(cents: int) -> None:
+    assert format_dollars(cents_to_dollars(cents)) == format_cents(cents)

@@ -7,7 +7,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -20,7 +20,7 @@ from bot.kalshi.errors import (
     KalshiTimeout,
     error_from_response,
 )
-from bot.kalshi.models import Balance
+from bot.kalshi.models import SUBACCOUNTS, AccountLimits, Balance, ExchangeStatus, SubaccountBalances
 
 log = logging.getLogger(__name__)
 
@@ -79,40 +79,69 @@ class KalshiClient:
         self.close()
 
     def get_balance(self, subaccount: int | None = None) -> Balance:
+        """``GET /portfolio/balance``; ``subaccount`` (0 primary, 1..63) goes in the query, unsigned."""
+        if subaccount is not None and subaccount not in SUBACCOUNTS:
+            raise ValueError("subaccount must be 0..63")
         params = {"subaccount": str(subaccount)} if subaccount is not None else None
         return Balance.from_json(self.get_json("portfolio/balance", params=params))
 
-    def get_json(self, path: str, params: dict[str, str] | None = None) -> Any:
+    def get_subaccount_balances(self) -> SubaccountBalances:
+        """``GET /portfolio/subaccounts/balances``: every subaccount (0 = primary), summed over exchange
+        indexes, sorted by number, exact dollars."""
+        return SubaccountBalances.from_json(self.get_json("portfolio/subaccounts/balances"))
+
+    def get_exchange_status(self) -> ExchangeStatus:
+        """``GET /exchange/status`` (public), asked once with a short deadline: it only explains a
+        failure that already took its time."""
+        quick = replace(
+            self.retry,
+            max_attempts=1,
+            deadline=min(2.0, self.retry.deadline),
+            read_timeout=min(2.0, self.retry.read_timeout),
+            connect_timeout=min(1.0, self.retry.connect_timeout),
+        )
+        return ExchangeStatus.from_json(self.get_json("exchange/status", retry=quick))
+
+    def get_account_limits(self) -> AccountLimits:
+        """``GET /account/limits``: the API usage tier and the read budget."""
+        return AccountLimits.from_json(self.get_json("account/limits"))
+
+    def get_json(
+        self, path: str, params: dict[str, str] | None = None, *, retry: RetryPolicy | None = None
+    ) -> Any:
         """GET a path below the base URL, retrying what is safe to retry, within the deadline."""
-        deadline = self._clock() + self.retry.deadline
+        policy = retry or self.retry
+        deadline = self._clock() + policy.deadline
         attempt = 0
         while True:
             try:
-                return self._attempt(path, params, deadline)
+                return self._attempt(path, params, deadline, policy)
             except KalshiError as exc:
                 attempt += 1
-                wait = self._wait_before_retry(exc, attempt, deadline)
+                wait = self._wait_before_retry(exc, attempt, deadline, policy)
                 if wait is None:
                     raise
                 log.warning("Kalshi GET /%s failed (%s); retry %d in %.2fs", path, exc, attempt, wait)
                 self._sleep(wait)
 
-    def _wait_before_retry(self, exc: KalshiError, attempt: int, deadline: float) -> float | None:
-        if not exc.retryable or attempt >= self.retry.max_attempts:
+    def _wait_before_retry(
+        self, exc: KalshiError, attempt: int, deadline: float, policy: RetryPolicy
+    ) -> float | None:
+        if not exc.retryable or attempt >= policy.max_attempts:
             return None
-        wait = exc.retry_after if exc.retry_after is not None else self.retry.backoff(attempt - 1)
+        wait = exc.retry_after if exc.retry_after is not None else policy.backoff(attempt - 1)
         # Leave room for the next attempt itself: retrying with no time left only delays the answer.
         if self._clock() + wait + 0.05 >= deadline:
             return None
         return wait
 
-    def _attempt(self, path: str, params: dict[str, str] | None, deadline: float) -> Any:
+    def _attempt(self, path: str, params: dict[str, str] | None, deadline: float, policy: RetryPolicy) -> Any:
         remaining = deadline - self._clock()
         if remaining <= 0:
             raise KalshiTimeout()
         timeout = httpx.Timeout(
-            min(self.retry.read_timeout, remaining),
-            connect=min(self.retry.connect_timeout, remaining),
+            min(policy.read_timeout, remaining),
+            connect=min(policy.connect_timeout, remaining),
         )
         try:
             with self._http.stream("GET", path, params=params, timeout=timeout) as response:

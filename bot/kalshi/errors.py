@@ -7,7 +7,24 @@ and a sentence a person understands (:meth:`KalshiError.sentence`).
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    """Kalshi's exchange status said the exchange is not active: maintenance, not our fault or yours."""
+
+    resume_ts: int | None = None  # Kalshi's estimated resume time (unix seconds), when it gave one
+
+
+def utc_text(ts: int) -> str:
+    try:
+        return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
+    except (OverflowError, OSError, ValueError):
+        return f"unix time {ts}"
 
 
 class KalshiError(Exception):
@@ -30,10 +47,35 @@ class KalshiError(Exception):
         self.service = service
         #: seconds the server asked us to wait (Retry-After), where it said
         self.retry_after: float | None = None
+        #: set when the read failed as an outage does and Kalshi's exchange status says maintenance
+        self.maintenance: Maintenance | None = None
 
     def sentence(self) -> str:
         """What to tell the person who asked."""
         return self.message
+
+    @property
+    def outage(self) -> bool:
+        """Failed as an outage does (5xx, timeout, refused or broken connection): worth asking
+        Kalshi's exchange status whether it is maintenance."""
+        return False
+
+    def maintenance_notice(self, when: Callable[[int], str] = utc_text) -> str | None:
+        """The maintenance sentence, when Kalshi's exchange status said so; ``when`` renders the
+        estimated resume time (plain UTC for the CLI and logs, Slack's date formatting in Slack)."""
+        if self.maintenance is None:
+            return None
+        if self.maintenance.resume_ts is None:
+            return "Kalshi is under maintenance (the exchange is paused); it gave no time for the end."
+        return (
+            "Kalshi is under maintenance (the exchange is paused); "
+            f"it expects to be back around {when(self.maintenance.resume_ts)}."
+        )
+
+    def explain(self, when: Callable[[int], str] = utc_text) -> str:
+        """:meth:`sentence`, led by the maintenance notice when there is one."""
+        notice = self.maintenance_notice(when)
+        return f"{notice} {self.sentence()}" if notice else self.sentence()
 
     def hint(self) -> str | None:
         """A one-line suggestion of what to do, where there is a useful one."""
@@ -44,7 +86,7 @@ class KalshiError(Exception):
         return False
 
     def __str__(self) -> str:
-        parts = [self.sentence()]
+        parts = [self.explain()]
         tags = []
         if self.status is not None:
             tags.append(f"HTTP {self.status}")
@@ -64,6 +106,8 @@ class KalshiAPIError(KalshiError):
         return f"Kalshi answered with HTTP {self.status} and no explanation."
 
     def hint(self) -> str | None:
+        if self.maintenance is not None:
+            return MAINTENANCE_HINT
         if self.status == 401:
             return (
                 "Check that KALSHI_API_KEY_ID and the private key belong to the same API key, that a demo "
@@ -82,6 +126,12 @@ class KalshiAPIError(KalshiError):
     def retryable(self) -> bool:
         return self.status in RETRYABLE_STATUSES
 
+    @property
+    def outage(self) -> bool:
+        return self.status is not None and self.status >= 500
+
+
+MAINTENANCE_HINT = "Nothing to fix on this side: try again when Kalshi's maintenance is over."
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -93,10 +143,16 @@ class KalshiTimeout(KalshiError):
         super().__init__(message)
 
     def hint(self) -> str | None:
+        if self.maintenance is not None:
+            return MAINTENANCE_HINT
         return "Kalshi may be slow or unreachable from here; try again shortly."
 
     @property
     def retryable(self) -> bool:
+        return True
+
+    @property
+    def outage(self) -> bool:
         return True
 
 
@@ -107,10 +163,16 @@ class KalshiConnectionError(KalshiError):
         super().__init__(message)
 
     def hint(self) -> str | None:
+        if self.maintenance is not None:
+            return MAINTENANCE_HINT
         return "Check the network and KALSHI_ENV / KALSHI_API_BASE_URL."
 
     @property
     def retryable(self) -> bool:
+        return True
+
+    @property
+    def outage(self) -> bool:
         return True
 
 

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+SUBACCOUNT_WORDS = frozenset({"sub", "subaccount"})
+
 
 @dataclass(frozen=True)
 class ShowBalance:
-    pass
+    subaccount: int | None = None  # None: the account as the key sees it; 0..63: that subaccount
+
+
+@dataclass(frozen=True)
+class ShowAll:
+    """Every subaccount's balance and the sum."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,7 @@ class AlertOff:
     pass
 
 
-Command = ShowBalance | Help | ShowAlert | SetAlert | AlertOff
+Command = ShowBalance | ShowAll | Help | ShowAlert | SetAlert | AlertOff
 
 
 def parse(text: str | None) -> Command:
@@ -40,6 +47,13 @@ def parse(text: str | None) -> Command:
     head = words[0].lower()
     if head in {"help", "-h", "--help", "?"}:
         return Help()
+    if head == "all" and len(words) == 1:
+        return ShowAll()
+    if head in SUBACCOUNT_WORDS and len(words) == 2:
+        number = words[1]
+        # ASCII digits only (str.isdigit also takes other scripts' digits), 0..63: else the usage reply
+        if number.isascii() and number.isdigit() and len(number) <= 2 and int(number) <= 63:
+            return ShowBalance(subaccount=int(number))
     if head == "alert":
         rest = " ".join(words[1:])
         if not rest:

@@ -73,17 +73,20 @@ def recovered_message(
 
 def alert_read_failure_message(error: KalshiError, failures: int, *, demo: bool = False) -> Message:
     sentence = clip(escape(error.sentence()), 1000)
+    notice, slack_notice = error.maintenance_notice(), error.maintenance_notice(when=_when)
     demo_tag = " (DEMO)" if demo else ""
-    text = (
-        f"Cannot read the Kalshi balance{demo_tag} for low-balance alerts: "
-        f"{failures} checks in a row failed. {sentence}"
+    lead = (
+        f"Cannot read the Kalshi balance{demo_tag} for low-balance alerts: {failures} checks in a row failed."
     )
+    text = f"{lead} {notice + ' ' if notice else ''}{sentence}"
+    shown = f"{lead} {slack_notice + ' ' if slack_notice else ''}{sentence}"
     lines = [f"Code: `{clip(escape(error.code), 100)}`"] if error.code else []
     hint = error.hint()
     if hint:
         lines.append(f":bulb: {escape(hint)}")
     lines.append("Alerts resume by themselves when reads succeed; one message will say so.")
-    return Message(text, build(section(f":x: {text}"), context(*lines)))
+    emoji = ":construction:" if error.maintenance is not None else ":x:"
+    return Message(text, build(section(f"{emoji} {shown}"), context(*lines)))
 
 
 def alert_reading_again_message(balance_cents: int, *, demo: bool = False) -> Message:

@@ -1,10 +1,14 @@
-"""The ``/balance`` reply: the figures with a Refresh button, or why they could not be read."""
+"""The ``/balance`` and ``/balance sub N`` reply: the figures with a Refresh button, or why they could
+not be read. The Refresh button carries the view it refreshes (see :func:`refresh_value`)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from bot.balance import Reading
 from bot.kalshi.errors import KalshiError
-from bot.money import format_cents
+from bot.kalshi.models import SUBACCOUNTS
+from bot.money import format_cents, format_dollars
 from bot.slack.blocks.base import (
     Block,
     Message,
@@ -22,13 +26,39 @@ from bot.slack.blocks.base import (
 
 REFRESH_ACTION = "balance_refresh"
 
+View = int | None | Literal["all"]
+"""What a reply shows and its Refresh reads again: the account (None), subaccount N, or ``"all"``."""
 
-def _refresh_button(label: str = "Refresh") -> Block:
+
+def refresh_value(view: View) -> str:
+    if view == "all":
+        return "all"
+    if view is None:
+        return "refresh"
+    return f"sub:{view}"
+
+
+def view_of(value: object) -> View:
+    """The view a Refresh button's value names; anything unexpected refreshes the account."""
+    if value == "all":
+        return "all"
+    if isinstance(value, str) and value.startswith("sub:"):
+        digits = value[4:]
+        if digits.isascii() and digits.isdigit() and len(digits) <= 2 and int(digits) in SUBACCOUNTS:
+            return int(digits)
+    return None
+
+
+def subaccount_label(subaccount: int) -> str:
+    return "Subaccount 0 (primary)" if subaccount == 0 else f"Subaccount {subaccount}"
+
+
+def refresh_button(view: View = None, label: str = "Refresh") -> Block:
     button = {
         "type": "button",
         "text": {"type": "plain_text", "text": label, "emoji": True},
         "action_id": REFRESH_ACTION,
-        "value": "refresh",
+        "value": refresh_value(view),
     }
     return {"type": "actions", "block_id": "balance_actions", "elements": [button]}
 
@@ -36,34 +66,43 @@ def _refresh_button(label: str = "Refresh") -> Block:
 def balance_message(reading: Reading, *, demo: bool, now: float) -> Message:
     b = reading.balance
     available, portfolio, total = (
-        format_cents(b.balance_cents),
+        format_dollars(b.available_dollars),
         format_cents(b.portfolio_value_cents),
-        format_cents(b.total_cents),
+        format_dollars(b.total_dollars),
     )
     demo_tag = " (DEMO)" if demo else ""
+    sub = reading.subaccount
+    title = "Kalshi balance" if sub is None else f"Kalshi balance · {subaccount_label(sub)}"
+    lead = "Kalshi balance" if sub is None else f"Kalshi balance, {subaccount_label(sub).lower()}"
     fresh = freshness(reading.age(now))
     text = (
-        f"Kalshi balance{demo_tag}: available {available}, portfolio value {portfolio}, "
+        f"{lead}{demo_tag}: available {available}, portfolio value {portfolio}, "
         f"total {total}. Updated {utc_text(b.updated_ts)}, {fresh}."
     )
     notes = [f"Updated by Kalshi {slack_date(b.updated_ts)} · {fresh}"]
     if demo:
         notes.insert(0, ":test_tube: *DEMO* account: demo-api figures, not real money")
     blocks = build(
-        header(f"Kalshi balance{demo_tag}"),
+        header(f"{title}{demo_tag}"),
         fields(
             f"*Available balance*\n{available}",
             f"*Portfolio value*\n{portfolio}",
             f"*Total*\n{total}",
         ),
         context(*notes),
-        _refresh_button(),
+        refresh_button(sub),
     )
     return Message(text, blocks)
 
 
-def error_message(error: KalshiError, *, demo: bool = False) -> Message:
+def _slack_when(ts: int) -> str:
+    return slack_date(ts, "{date_short_pretty} at {time}")
+
+
+def error_message(error: KalshiError, *, demo: bool = False, view: View = None) -> Message:
     sentence = clip(escape(error.sentence()), 1000)
+    notice = error.maintenance_notice()  # our own words: no escaping needed
+    slack_notice = error.maintenance_notice(when=_slack_when)
     tags = []
     if error.status is not None:
         tags.append(f"HTTP {error.status}")
@@ -79,9 +118,16 @@ def error_message(error: KalshiError, *, demo: bool = False) -> Message:
     if hint:
         lines.append(f":bulb: {escape(hint)}")
     demo_tag = " (DEMO)" if demo else ""
-    text = f"Couldn't read your Kalshi balance{demo_tag}. {sentence}{tag_text}"
-    blocks: list[Block] = [section(f":warning: {text}")]
+    what = "your Kalshi balance"
+    if view == "all":
+        what = "your Kalshi subaccount balances"
+    elif view is not None:
+        what = f"the Kalshi balance of {subaccount_label(view).lower()}"
+    text = f"Couldn't read {what}{demo_tag}. {notice + ' ' if notice else ''}{sentence}{tag_text}"
+    shown = f"{slack_notice + ' ' if slack_notice else ''}{sentence}{tag_text}"
+    emoji = ":construction:" if error.maintenance is not None else ":warning:"
+    blocks: list[Block] = [section(f"{emoji} Couldn't read {what}{demo_tag}. {shown}")]
     if lines:
         blocks.append(context(*lines))
-    blocks.append(_refresh_button("Try again"))
+    blocks.append(refresh_button(view, "Try again"))
     return Message(text, build(*blocks))

@@ -1,4 +1,5 @@
-"""Buttons: Refresh on a ``/balance`` reply replaces it with fresh figures."""
+"""Buttons: Refresh on a ``/balance`` reply replaces it with fresh figures of the same view (the
+account, one subaccount, or all of them: the button's value says which)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.slack.answers import answer, balance_reply
+from bot.slack.answers import answer, view_reply
 from bot.slack.blocks import notices
-from bot.slack.blocks.balance import REFRESH_ACTION
+from bot.slack.blocks.balance import REFRESH_ACTION, view_of
 from bot.slack.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ def register(app: App, ctx: BotContext) -> None:
             log.info("refused Refresh for user %s in channel %s (not allowed)", user, channel)
             ctx.background.submit(answer, respond, notices.refusal_message, replace=False)
             return
-        ctx.background.submit(answer, respond, partial(balance_reply, ctx, fresh=True), replace=True)
+        actions = body.get("actions") or [{}]
+        view = view_of(actions[0].get("value") if isinstance(actions[0], dict) else None)
+        ctx.background.submit(answer, respond, partial(view_reply, ctx, view, fresh=True), replace=True)
 
     app.action(REFRESH_ACTION)(on_refresh)

@@ -10,9 +10,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.slack import command_parser
-from bot.slack.answers import alert_reply, answer, balance_reply
-from bot.slack.blocks import balance as balance_blocks
+from bot.slack.answers import alert_reply, answer, cached_view, view_reply
 from bot.slack.blocks import notices
+from bot.slack.blocks.balance import View
 from bot.slack.blocks.base import COMMAND
 from bot.slack.context import BotContext
 
@@ -28,15 +28,15 @@ def register(app: App, ctx: BotContext) -> None:
         elif not ctx.access.allows(user, channel):
             log.info("refused /balance for user %s in channel %s (not allowed)", user, channel)
             ack(**notices.refusal_message().ephemeral())
-        elif isinstance(parsed, command_parser.ShowBalance):
-            cached = ctx.reader.cached()
+        elif isinstance(parsed, command_parser.ShowBalance | command_parser.ShowAll):
+            view: View = "all" if isinstance(parsed, command_parser.ShowAll) else parsed.subaccount
+            cached = cached_view(ctx, view)
             if cached is not None:
-                message = balance_blocks.balance_message(cached, demo=ctx.demo, now=ctx.reader.clock())
-                ack(**message.ephemeral())
+                ack(**cached.ephemeral())
             else:
                 ack()
                 ctx.background.submit(
-                    answer, respond, partial(balance_reply, ctx, fresh=False), replace=False
+                    answer, respond, partial(view_reply, ctx, view, fresh=False), replace=False
                 )
         else:
             ack()

@@ -1,0 +1,150 @@
+"""The fake Kalshi and our models against the official SDK's response models.
+
+kalshi-python-sync 3.34.0 (the reference; its `models/`) needs Python >= 3.13 and does not install on
+the 3.11 this project supports (the newest that does, 3.2.0, predates subaccounts and account limits).
+Its field lists are vendored below from 3.34.0's model classes (``__properties`` and which fields are
+required). Where a release with these models is installed (``pip install '.[bench]'`` on 3.13+), the
+fake's JSON is also validated by the SDK's own pydantic models.
+"""
+
+from __future__ import annotations
+
+import importlib
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from bot.kalshi.models import AccountLimits, Balance, ExchangeStatus, SubaccountBalances
+from tests.fakes.kalshi import (
+    account_limits_body,
+    balance_body,
+    exchange_status_body,
+    subaccount_row,
+)
+
+SDK_VERSION = "3.34.0"
+
+# model -> (required fields, optional fields), from kalshi_python_sync 3.34.0
+SDK_FIELDS: dict[str, tuple[set[str], set[str]]] = {
+    "GetBalanceResponse": (
+        {"balance", "balance_dollars", "portfolio_value", "updated_ts"},
+        {"balance_breakdown"},
+    ),
+    "IndexedBalance": ({"exchange_index", "balance"}, set()),
+    "GetSubaccountBalancesResponse": ({"subaccount_balances"}, set()),
+    "SubaccountBalance": ({"subaccount_number", "exchange_index", "balance", "updated_ts"}, set()),
+    "ExchangeStatus": (
+        {"exchange_active", "trading_active"},
+        {"intra_exchange_transfers_active", "exchange_estimated_resume_time", "exchange_index_statuses"},
+    ),
+    "GetAccountApiLimitsResponse": ({"usage_tier", "read", "write", "grants"}, set()),
+    "BucketLimit": ({"refill_rate", "bucket_capacity"}, set()),
+}
+
+SDK_MODULES = {
+    "GetBalanceResponse": "get_balance_response",
+    "IndexedBalance": "indexed_balance",
+    "GetSubaccountBalancesResponse": "get_subaccount_balances_response",
+    "SubaccountBalance": "subaccount_balance",
+    "ExchangeStatus": "exchange_status",
+    "GetAccountApiLimitsResponse": "get_account_api_limits_response",
+    "BucketLimit": "bucket_limit",
+}
+
+
+def fake_bodies() -> list[tuple[str, dict[str, Any]]]:
+    balance = balance_body(123456, 50000, 1764000000, "1234.5678")
+    subaccounts = {"subaccount_balances": [subaccount_row(0, "1.00"), subaccount_row(1, "2.5", index=1)]}
+    status = exchange_status_body(False, "2026-11-27T03:30:00Z")
+    limits = account_limits_body()
+    return [
+        ("GetBalanceResponse", balance),
+        ("IndexedBalance", balance["balance_breakdown"][0]),
+        ("GetSubaccountBalancesResponse", subaccounts),
+        ("SubaccountBalance", subaccounts["subaccount_balances"][1]),
+        ("ExchangeStatus", status),
+        ("ExchangeStatus", exchange_status_body()),
+        ("GetAccountApiLimitsResponse", limits),
+        ("BucketLimit", limits["read"]),
+    ]
+
+
+@pytest.mark.parametrize(("model", "body"), fake_bodies(), ids=lambda v: v if isinstance(v, str) else "")
+def test_the_fake_sends_what_the_sdk_declares(model: str, body: dict[str, Any]) -> None:
+    required, optional = SDK_FIELDS[model]
+    assert required <= body.keys(), f"the fake leaves out {required - body.keys()} of {model}"
+    assert body.keys() <= required | optional, f"the fake invents {body.keys() - required - optional}"
+
+
+def sdk_model(model: str) -> Any:
+    try:
+        module = importlib.import_module(f"kalshi_python_sync.models.{SDK_MODULES[model]}")
+    except ImportError:
+        return None
+    return getattr(module, model, None)
+
+
+@pytest.mark.parametrize(("model", "body"), fake_bodies(), ids=lambda v: v if isinstance(v, str) else "")
+def test_the_installed_sdk_accepts_the_fake(model: str, body: dict[str, Any]) -> None:
+    cls = sdk_model(model)
+    if cls is None:
+        pytest.skip(f"kalshi-python-sync with {model} is not installed (it needs Python >= 3.13)")
+    declared = set(cls.model_fields)
+    required = {name for name, f in cls.model_fields.items() if f.is_required()}
+    assert (required, declared - required) == SDK_FIELDS[model], "the vendored field list is out of date"
+    assert cls.from_dict(body) is not None
+
+
+def test_our_models_read_the_fake_exactly() -> None:
+    bodies = dict(fake_bodies())
+    balance = Balance.from_json(bodies["GetBalanceResponse"])
+    assert balance.balance_dollars == Decimal("1234.5678") and balance.balance_cents == 123456
+    assert balance.total_dollars == Decimal("1734.5678")
+    every = SubaccountBalances.from_json(bodies["GetSubaccountBalancesResponse"])
+    assert [(s.subaccount, s.balance_dollars) for s in every.subaccounts] == [
+        (0, Decimal("1")),
+        (1, Decimal("2.5")),
+    ]
+    status = ExchangeStatus.from_json(exchange_status_body(False, "2026-11-27T03:30:00Z"))
+    assert status == ExchangeStatus(False, False, 1795750200)
+    assert ExchangeStatus.from_json(bodies["ExchangeStatus"]) == ExchangeStatus(True, True, None)
+    limits = AccountLimits.from_json(bodies["GetAccountApiLimitsResponse"])
+    assert limits == AccountLimits("basic", 200, 200)
+
+
+def test_balance_dollars_that_contradict_the_cents_are_not_shown() -> None:
+    body = balance_body(123456, 0, 1, "99.00")
+    assert Balance.from_json(body).available_dollars == Decimal("1234.56")
+    assert Balance.from_json({"balance": 5, "portfolio_value": 0, "updated_ts": 1}).balance_dollars is None
+
+
+def test_subaccounts_sum_over_exchange_indexes_and_sort() -> None:
+    rows = [
+        subaccount_row(7, "0.000001", 5, index=1),
+        subaccount_row(0, "10", 3),
+        subaccount_row(7, "1.999999", 9, index=0),
+    ]
+    every = SubaccountBalances.from_json({"subaccount_balances": rows})
+    assert [(s.subaccount, s.balance_dollars, s.updated_ts) for s in every.subaccounts] == [
+        (0, Decimal("10"), 3),
+        (7, Decimal("2.000000"), 9),
+    ]
+    assert every.to_json()["subaccounts"][1]["balance_dollars"] == "2.000000"
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [subaccount_row(64, "1.00")],
+        [subaccount_row(1, 1.5)],  # a float, not Kalshi's fixed-point string
+        [subaccount_row(1, "1.0000001")],
+        [{"subaccount_number": 1, "balance": "1.00"}],
+        "nope",
+    ],
+)
+def test_bad_subaccount_answers_are_refused(rows: Any) -> None:
+    from bot.kalshi.errors import KalshiBadResponse
+
+    with pytest.raises(KalshiBadResponse):
+        SubaccountBalances.from_json({"subaccount_balances": rows})
