@@ -112,9 +112,9 @@ def cmd_check() -> int:
     from bot.checks import run_checks
 
     ok = True
-    for line_ok, line in run_checks(os.environ):
-        print(f"{'✓' if line_ok else '✗'} {line}")
-        ok = ok and line_ok
+    for line_ok, line in run_checks(os.environ):  # None: a warning, not a failed check
+        print(f"{'!' if line_ok is None else '✓' if line_ok else '✗'} {line}")
+        ok = ok and line_ok is not False
     return 0 if ok else EXIT_FAILED
 
 

@@ -1,15 +1,24 @@
-"""``python -m bot check``: one line per check, each with whether it passed and why."""
+"""``python -m bot check``: one line per check, each with whether it passed and why.
+
+A check is ``(True, line)`` passed, ``(False, line)`` failed, or ``(None, line)`` a warning: worth
+reading, but not a failed check (the API limits line when only that call fails).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
 from bot.config import ConfigError, Mode, Settings, load_settings
-from bot.kalshi import KalshiError
+from bot.kalshi import KalshiClient, KalshiError
+from bot.kalshi.models import AccountLimits
+from bot.kalshi.signer import key_type
 from bot.money import format_cents
 from bot.runtime import make_kalshi_client, make_store
 
-Check = tuple[bool, str]
+Check = tuple[bool | None, str]
+
+READ_COST_TOKENS = 10
+"""What one balance read costs of the read budget: Kalshi's default endpoint cost (its rate-limit docs)."""
 
 
 def run_checks(environ: Mapping[str, str]) -> Iterator[Check]:
@@ -25,7 +34,7 @@ def run_checks(environ: Mapping[str, str]) -> Iterator[Check]:
             return
     else:
         yield True, f"configuration: {describe(settings)}"
-    yield check_kalshi(settings)
+    yield from check_kalshi(settings)
     if settings.slack is not None:
         from bot.slack.app import check_slack_token
 
@@ -43,14 +52,42 @@ def describe(settings: Settings) -> str:
     return ", ".join(parts)
 
 
-def check_kalshi(settings: Settings) -> Check:
-    try:
-        with make_kalshi_client(settings.kalshi) as client:
+def check_kalshi(settings: Settings) -> Iterator[Check]:
+    """The credentials (a balance read), then the API usage tier and read budget."""
+    with make_kalshi_client(settings.kalshi) as client:
+        try:
             balance = client.get_balance()
+        except KalshiError as exc:
+            hint = exc.hint()
+            yield False, f"Kalshi credentials: {exc}" + (f". {hint}" if hint else "")
+            return
+        kind = key_type(settings.kalshi.private_key)
+        available = format_cents(balance.balance_cents)
+        yield True, f"Kalshi credentials: accepted ({kind} key); available balance {available}"
+        yield check_limits(client, settings)
+
+
+def check_limits(client: KalshiClient, settings: Settings) -> Check:
+    try:
+        limits = client.get_account_limits()
     except KalshiError as exc:
-        hint = exc.hint()
-        return False, f"Kalshi credentials: {exc}" + (f". {hint}" if hint else "")
-    return True, f"Kalshi credentials: accepted; available balance {format_cents(balance.balance_cents)}"
+        return None, f"Kalshi API limits: not read ({exc}); the bot does not need them to run"
+    return True, f"Kalshi API limits: {describe_limits(limits, settings)}"
+
+
+def describe_limits(limits: AccountLimits, settings: Settings) -> str:
+    rate = limits.read_tokens_per_second
+    reads = rate / READ_COST_TOKENS
+    text = (
+        f"usage tier {limits.usage_tier}; read budget {rate} tokens/s "
+        f"(about {reads:g} balance reads/s at {READ_COST_TOKENS} tokens each)"
+    )
+    if settings.alerts is None:
+        return text + "; alerts off, so only /balance reads use it"
+    interval = settings.alerts.interval_seconds
+    used = READ_COST_TOKENS / interval
+    share = f"{100 * used / rate:.2g}% of it" if rate > 0 else "more than it allows"
+    return text + f"; the alert checks (one read every {interval:g} s) use {used:.2g} tokens/s, {share}"
 
 
 def check_store(settings: Settings) -> Check:

@@ -152,3 +152,18 @@ def test_alert_command_without_alerts_configured(
     bot = start_bot()
     bot.command("alert 250", slack.response_url("na"))
     assert "not set up" in slack.wait_response("na").body["text"]
+
+
+def test_the_cannot_read_notice_names_maintenance(
+    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack
+) -> None:
+    from tests.fakes.kalshi import EXCHANGE_STATUS, Reply, exchange_status_body
+
+    kalshi.default = Reply(503, {"code": "service_unavailable", "message": "service unavailable"})
+    kalshi.route(EXCHANGE_STATUS, Reply(body=exchange_status_body(False, "2026-11-27T03:30:00Z")))
+    start_bot(**ALERTS_ENV, BALANCE_ALERT_FAILURES="1", KALSHI_TIMEOUT_SECONDS="1")
+    (notice,) = wait_posts(slack, 1, timeout=20)
+    assert notice.startswith("Cannot read the Kalshi balance") and "Kalshi is under maintenance" in notice
+    assert "2026-11-27 03:30 UTC" in notice
+    post = next(c.body for c in slack.posts() if c.body.get("channel") == CHANNEL)
+    assert "<!date^1795750200^" in json.dumps(post["blocks"])

@@ -12,9 +12,11 @@ import pytest
 from tests import keys
 from tests.bot_process import assert_no_secrets, base_env, bot_env
 from tests.fakes.kalshi import (
+    ACCOUNT_LIMITS,
     EXCHANGE_STATUS,
     FakeKalshi,
     Reply,
+    account_limits_body,
     balance_body,
     exchange_status_body,
     subaccount_row,
@@ -104,7 +106,7 @@ def test_check_reports_kalshi_credentials(
 ) -> None:
     result = run_cli(["check"], kalshi_env, tmp_path)
     assert result.returncode == 1  # Slack is not configured
-    assert "✓ Kalshi credentials: accepted; available balance $1,234.56" in result.stdout
+    assert "✓ Kalshi credentials: accepted (RSA key); available balance $1,234.56" in result.stdout
     assert "✗ configuration" in result.stdout and "SLACK_BOT_TOKEN is not set" in result.stdout
 
 
@@ -115,10 +117,14 @@ def test_check_everything_against_the_fakes(
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("✓ configuration: Kalshi prod") and "alerts on" in lines[0]
-    assert lines[1].startswith("✓ Kalshi credentials: accepted")
-    assert lines[2] == "✓ Slack token: accepted for team Test Desk as kalshi_bot"
+    assert lines[1].startswith("✓ Kalshi credentials: accepted (RSA key)")
+    assert lines[2] == (
+        "✓ Kalshi API limits: usage tier basic; read budget 200 tokens/s (about 20 balance reads/s at "
+        "10 tokens each); the alert checks (one read every 2 s) use 5 tokens/s, 2.5% of it"
+    )
+    assert lines[3] == "✓ Slack token: accepted for team Test Desk as kalshi_bot"
     store = "PostgreSQL at 127.0.0.1:" if "DATABASE_URL" in alert_env else "SQLite at"
-    assert lines[3].startswith(f"✓ alert store: {store}") and lines[3].endswith("alert state OK")
+    assert lines[4].startswith(f"✓ alert store: {store}") and lines[4].endswith("alert state OK")
 
 
 def test_check_names_a_rejected_slack_token(kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path) -> None:
@@ -260,3 +266,40 @@ def test_maintenance_in_plain_utc(kalshi: FakeKalshi, kalshi_env: dict[str, str]
     assert first.startswith("error: Kalshi is under maintenance (the exchange is paused); ")
     assert "around 2026-11-27 03:30 UTC." in first and "<!date" not in result.stderr
     assert "hint: Nothing to fix on this side" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(403, {"code": "forbidden", "message": "this API key may not do that"}),
+        Reply(404, None),
+        Reply(200, {"usage_tier": "basic"}),
+    ],
+)
+def test_check_without_account_limits_is_a_warning_not_a_failure(
+    kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path, reply: Reply
+) -> None:
+    kalshi.route(ACCOUNT_LIMITS, reply)
+    env = bot_env(kalshi.base_url, slack.api_url, tmp_path)
+    env.update(
+        KALSHI_API_KEY_ID=keys.ED25519_KEY_ID, KALSHI_PRIVATE_KEY=keys.ed25519_pem().replace("\n", "\\n")
+    )
+    result = run_cli(["check"], env, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("✓ Kalshi credentials: accepted (Ed25519 key)")
+    assert lines[2].startswith("! Kalshi API limits: not read (") and "does not need them" in lines[2]
+    assert lines[3].startswith("✓ Slack token")
+
+
+def test_check_with_account_limits_and_alerts_off(
+    kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path
+) -> None:
+    kalshi.route(ACCOUNT_LIMITS, Reply(body=account_limits_body("advanced", 300, 300)))
+    result = run_cli(["check"], bot_env(kalshi.base_url, slack.api_url, tmp_path), tmp_path)
+    assert result.returncode == 0
+    assert (
+        "✓ Kalshi API limits: usage tier advanced; read budget 300 tokens/s (about 30 balance reads/s at "
+        "10 tokens each); alerts off, so only /balance reads use it"
+    ) in result.stdout.splitlines()
+    assert kalshi.seen(ACCOUNT_LIMITS)[-1].verified
