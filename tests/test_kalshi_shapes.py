@@ -117,6 +117,8 @@ def test_balance_dollars_that_contradict_the_cents_are_not_shown() -> None:
     body = balance_body(123456, 0, 1, "99.00")
     assert Balance.from_json(body).available_dollars == Decimal("1234.56")
     assert Balance.from_json({"balance": 5, "portfolio_value": 0, "updated_ts": 1}).balance_dollars is None
+    for junk in (12.34, "1e3", None, "12.3456789"):
+        assert Balance.from_json({**body, "balance_dollars": junk}).available_dollars == Decimal("1234.56")
 
 
 def test_subaccounts_sum_over_exchange_indexes_and_sort() -> None:

@@ -54,13 +54,15 @@ class Balance:
     def from_json(cls, data: Any) -> Balance:
         data = _object(data)
         cents = _int64(data, "balance")
-        exact = None
-        if data.get("balance_dollars") is not None:
-            exact = _dollars(data, "balance_dollars")
-            # Finer than the cents, never contradicting them: a figure off by a cent or more is not
-            # the same balance, and the cents are what the alerts compare.
-            if abs(exact - cents_to_dollars(cents)) >= ONE_CENT:
-                exact = None
+        exact: Decimal | None = None
+        try:
+            exact = parse_fixed_point(data["balance_dollars"])
+        except (KeyError, ValueError):
+            exact = None  # absent (older API) or unreadable: the cents still are the balance
+        # Finer than the cents, never contradicting them: a figure off by a cent or more is not the
+        # same balance, and the cents are what the alerts compare.
+        if exact is not None and abs(exact - cents_to_dollars(cents)) >= ONE_CENT:
+            exact = None
         return cls(
             balance_cents=cents,
             portfolio_value_cents=_int64(data, "portfolio_value"),
@@ -177,8 +179,8 @@ class AccountLimits:
 
 def _object(data: Any, name: str | None = None) -> dict[str, Any]:
     if not isinstance(data, dict):
-        where = f"the field '{name}'" if name else "the answer"
-        raise KalshiBadResponse(f"{where} is not a JSON object ({type(data).__name__})")
+        where = f" in the field '{name}'" if name else ""
+        raise KalshiBadResponse(f"expected a JSON object{where}, got {type(data).__name__}")
     return data
 
 
