@@ -26,8 +26,9 @@ def register(app: App, ctx: BotContext) -> None:
             log.info("refused Refresh for user %s in channel %s (not allowed)", user, channel)
             ctx.background.submit(answer, respond, notices.refusal_message, replace=False)
             return
-        actions = body.get("actions") or [{}]
-        view = view_of(actions[0].get("value") if isinstance(actions[0], dict) else None)
+        actions = body.get("actions")
+        first = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
+        view = view_of(first.get("value"))  # the view the button was rendered with; junk: the account
         ctx.background.submit(answer, respond, partial(view_reply, ctx, view, fresh=True), replace=True)
 
     app.action(REFRESH_ACTION)(on_refresh)
