@@ -1,4 +1,4 @@
-"""The README's configuration table, parsed: the one list of variables the deploy files are checked against."""
+"""The README's configuration table, parsed: the list of variables the deploy files are checked against."""
 
 from __future__ import annotations
 

@@ -127,7 +127,8 @@ def test_app_json_formation_follows_the_procfile_and_heroku_postgres_gives_datab
     processes = procfile()
     assert set(app["formation"]) <= set(processes), "app.json: formation names a process the Procfile lacks"
     assert app["formation"]["web"]["quantity"] >= 1
-    assert app["formation"]["web"]["size"] not in {"eco", "free"}, "an eco dyno sleeps, and the alerts with it"
+    size = app["formation"]["web"]["size"]
+    assert size not in {"eco", "free"}, "an eco dyno sleeps, and the alert monitor with it"
     assert [b["url"] for b in app["buildpacks"]] == ["heroku/python"]
     (postgres,) = [a for a in app["addons"] if a["plan"].startswith("heroku-postgresql")]
     assert postgres.get("as", "DATABASE") == "DATABASE"  # the attachment Heroku names DATABASE_URL

@@ -1,4 +1,4 @@
-"""A Heroku-like run: the Procfile's ``web`` command from the repo root, in a venv holding only requirements.txt.
+"""A Heroku-like run: the Procfile's ``web`` command from the repo root, in a venv of requirements.txt alone.
 
 ``HEROKU_LIKE_PYTHON`` names that venv's python. .ci/run makes it on every CI run (a fresh venv, then
 ``pip install --require-hashes -r requirements.txt`` and nothing else: the project is not installed), so
@@ -57,9 +57,8 @@ class ProcfileWeb(BotProcess):
         env.pop("VIRTUAL_ENV", None)
         env["PATH"] = f"{self.python.parent}{os.pathsep}{env.get('PATH', '')}"  # `python` is the venv's
         with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                ["bash", "-c", procfile()["web"]], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
-            )
+            command = ["/bin/bash", "-c", procfile()["web"]]
+            self.proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         if wait_ready:
             self.wait_ready()
         return self
