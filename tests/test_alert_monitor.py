@@ -190,14 +190,17 @@ def walk(rng: random.Random, ticks: int, low: int = THRESHOLD - 60_00) -> list[i
 
 
 def check_invariants(observations: list[int | None], channel: Channel) -> None:
-    level, allowed = OK, {
-        (OK, "low"): WARNING,
-        (OK, "critical"): CRITICAL,
-        (WARNING, "critical"): CRITICAL,
-        (CRITICAL, "above-critical"): WARNING,
-        (WARNING, "recovered"): OK,
-        (CRITICAL, "recovered"): OK,
-    }
+    level, allowed = (
+        OK,
+        {
+            (OK, "low"): WARNING,
+            (OK, "critical"): CRITICAL,
+            (WARNING, "critical"): CRITICAL,
+            (CRITICAL, "above-critical"): WARNING,
+            (WARNING, "recovered"): OK,
+            (CRITICAL, "recovered"): OK,
+        },
+    )
     for kind in channel.delivered:
         if kind in {"low", "critical", "above-critical", "recovered"}:
             assert (level, kind) in allowed, f"{kind} from {level}: a duplicate or a missed crossing"
@@ -225,9 +228,10 @@ def test_random_walk_of_10000_ticks_with_faults_and_restarts(new_store: StoreFac
         assert channel.delivered.count(kind) >= 10, kind
     check_invariants(observations, channel)
     final = h.monitor.store.load_state().state
+    after = {"low": WARNING, "critical": CRITICAL, "above-critical": WARNING, "recovered": OK}
     level = OK
     for kind in expected:
-        level = {"low": WARNING, "critical": CRITICAL, "above-critical": WARNING, "recovered": OK}.get(kind, level)
+        level = after.get(kind, level)
     assert final == level
 
 
@@ -260,9 +264,7 @@ def test_any_sequence_matches_the_reference(
 
     with tempfile.TemporaryDirectory() as d:
         channel = Channel(deliver=iter(outcomes))
-        h = Harness(
-            lambda: SQLiteAlertStore(Path(d) / "s.sqlite3"), channel, default_critical_cents=critical
-        )
+        h = Harness(lambda: SQLiteAlertStore(Path(d) / "s.sqlite3"), channel, default_critical_cents=critical)
         for obs in observations:
             h.tick(obs)
         assert channel.delivered == reference(observations, outcomes, critical=critical)
