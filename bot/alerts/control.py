@@ -117,7 +117,7 @@ class AlertAdmin:
         self.store.save_config(config)
         log.info("alert %s set to %s by %s", name, format_cents(cents), user_id)
         watched = blocks.watch_label(self.policy.watch)
-        what = "A critical alert" if critical else "An alert"
+        what = "a critical alert" if critical else "an alert"
         return notice_message(
             f"Done: {what} goes to <#{self.policy.channel}> when the {watched} falls below "
             f"{format_cents(cents)}. It takes effect at the next check.",
