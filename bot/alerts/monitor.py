@@ -24,12 +24,12 @@ from bot.alerts.store import (
     AVAILABLE,
     CRITICAL,
     OK,
-    TOTAL,
     WARNING,
     AlertConfig,
     AlertState,
     AlertStore,
     SenderLock,
+    watched_cents,
 )
 from bot.balance import BalanceReader
 from bot.kalshi.errors import KalshiError
@@ -92,11 +92,6 @@ def levels_in_force(policy: Policy, config: AlertConfig | None) -> Levels:
     if critical is not None and critical >= warning:
         return Levels(warning, None, ignored_critical_cents=critical)
     return Levels(warning, critical)
-
-
-def watched_cents(balance: Balance, watch: str) -> int:
-    """The figure the alert watches: the available balance, or the total with the portfolio value."""
-    return balance.total_cents if watch == TOTAL else balance.balance_cents
 
 
 class AlertMonitor:

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Protocol
 
+from bot.kalshi.models import Balance
+
 OK = "ok"
 WARNING = "warning"
 CRITICAL = "critical"
@@ -23,6 +25,11 @@ AVAILABLE = "available"  # BALANCE_ALERT_ON: the figure watched
 TOTAL = "total"  # available + portfolio value
 WATCHES = (AVAILABLE, TOTAL)
 LEGACY_LOW = "low"  # the single-level state of earlier releases: below the one threshold
+
+
+def watched_cents(balance: Balance, watch: str) -> int:
+    """The figure the alert watches: the available balance, or the total with the portfolio value."""
+    return balance.total_cents if watch == TOTAL else balance.balance_cents
 
 
 @dataclass

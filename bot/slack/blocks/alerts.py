@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.alerts.store import CRITICAL, TOTAL
+from bot.alerts.store import CRITICAL, TOTAL, watched_cents
 from bot.kalshi.errors import KalshiError
 from bot.kalshi.models import Balance
 from bot.money import format_cents
@@ -79,7 +79,7 @@ class Crossing:
 
     @property
     def watched_cents(self) -> int:
-        return self.balance.total_cents if self.watch == TOTAL else self.balance.balance_cents
+        return watched_cents(self.balance, self.watch)
 
     @property
     def demo_tag(self) -> str:
