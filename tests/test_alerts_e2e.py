@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from tests.bot_process import ALERTS_ENV, BotProcess
 from tests.fakes.kalshi import FakeKalshi
@@ -287,3 +288,25 @@ def test_critical_level_commands_and_refusals(
     assert "is off" in reply("alert off")
     text = reply("alert critical 50")
     assert text.startswith("Nothing changed") and "the alert is off" in text
+
+
+def test_upgrading_from_the_single_level_release_posts_nothing_new(
+    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, alert_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A store the single-level release left in its LOW state: the bot starts on it, sends nothing
+    while the balance stays low, and one recovery when it is back."""
+    from tests.test_alert_migration import old_postgres_database, old_sqlite_file
+
+    if "DATABASE_URL" in alert_env:
+        old_postgres_database(alert_env["DATABASE_URL"])
+    else:
+        old_sqlite_file(tmp_path / "state.sqlite3")  # BOT_STATE_PATH of the bots start_bot starts
+    kalshi.set_balance(100_00)
+    bot = start_bot(**alert_env, BALANCE_ALERT_CRITICAL="50")
+    time.sleep(4.5)
+    assert delivered(slack) == []
+    bot.command("alert", slack.response_url("show"))
+    assert "state WARNING" in slack.wait_response("show").body["text"]
+    kalshi.set_balance(300_00)
+    (recovered,) = wait_posts(slack, 1)
+    assert recovered.startswith("Kalshi balance recovered")
