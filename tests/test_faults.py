@@ -140,7 +140,7 @@ def bot(
     _kalshi_server: FakeKalshi, _slack_server: FakeSlack, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[BotProcess]:
     _kalshi_server.reset()
-    _kalshi_server.set_balance(100_00)  # low: the alert goes out at start, the state is LOW
+    _kalshi_server.set_balance(100_00)  # low: the alert goes out at start, the state is WARNING
     _slack_server.reset()
     tmp = tmp_path_factory.mktemp("faults")
     env = bot_env(
@@ -168,7 +168,7 @@ def test_kalshi_fault_matrix(
     bot: BotProcess, kalshi: FakeKalshi, slack: FakeSlack, rows: dict[str, list[str]]
 ) -> None:
     before = alert_state(bot)
-    assert before[0] == "low"
+    assert before[0] == "warning"
     failures = []
     for i, fault in enumerate(kalshi_faults()):
         kalshi.default = fault.reply
@@ -261,7 +261,7 @@ def test_slack_fault_on_an_alert_is_logged_retried_and_not_marked_sent(
     rows["slack"].append(f"| {name} | `{logged}` | {state} (not marked sent) | {delivered} |")
     assert advice in logs
     assert state_after_refusal is None or state_after_refusal[0] == "ok"
-    assert len(posts) == 2 and alert_state(bot)[0] == "low"
+    assert len(posts) == 2 and alert_state(bot)[0] == "warning"
 
 
 def test_refused_connection_through_the_bot(
