@@ -1,11 +1,14 @@
-"""Command line: ``python -m bot [serve|balance|check]``.
+"""Command line: ``python -m bot [serve|balance|check|manifest]``.
 
 - ``serve`` (the default): run the Slack bot; Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP.
-- ``balance [--subaccount N | --all] [--json]``: print the Kalshi balance once (one subaccount's, or
-  every subaccount's and the sum).
-- ``check``: check the configuration, the Kalshi credentials, the Slack token and the alert store.
+- ``balance [--subaccount N | --all] [--json] [-v]``: print the Kalshi balance once (one subaccount's,
+  or every subaccount's and the sum).
+- ``check [-v]``: check the configuration, the Kalshi credentials, the Slack token and the alert store.
+- ``manifest [--http-url https://HOST]``: print the Slack app manifest for Socket Mode or HTTP mode.
 
-Exit codes: 0 success, 1 a check or the Kalshi read failed, 2 the configuration is invalid.
+Exit codes, the same for every command: 0 success, 1 a check or the Kalshi read failed, 2 the
+configuration (or a command-line argument) is invalid. ``balance`` and ``check`` keep the retry log
+lines to themselves unless ``-v`` is given.
 """
 
 from __future__ import annotations
@@ -30,7 +33,12 @@ from bot.money import format_cents, format_dollars
 from bot.runtime import make_kalshi_client
 
 EXIT_FAILED = 1
-EXIT_CONFIG = 2
+EXIT_CONFIG = 2  # argparse exits with 2 on a bad argument too
+
+
+def _cli_log_level(verbose: bool) -> str:
+    """One-shot commands say what failed themselves; the retries behind it are for ``-v``."""
+    return "INFO" if verbose else "ERROR"
 
 
 def _load(mode: Mode, transport: str = "auto") -> Settings | None:
@@ -41,11 +49,17 @@ def _load(mode: Mode, transport: str = "auto") -> Settings | None:
         return None
 
 
-def cmd_balance(as_json: bool, subaccount: int | None = None, every: bool = False) -> int:
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def cmd_balance(
+    as_json: bool, verbose: bool = False, subaccount: int | None = None, every: bool = False
+) -> int:
     settings = _load(Mode.KALSHI)
     if settings is None:
         return EXIT_CONFIG
-    logs.setup("WARNING", settings.secrets())
+    logs.setup(_cli_log_level(verbose), settings.secrets())
     demo = "  (DEMO)" if settings.kalshi.demo else ""
     with make_kalshi_client(settings.kalshi) as client:
         reader = BalanceReader(client, freshness_seconds=0)  # the one read path, as the bot reads
@@ -54,11 +68,11 @@ def cmd_balance(as_json: bool, subaccount: int | None = None, every: bool = Fals
                 subaccounts = reader.read_all().subaccounts
             else:
                 balance = reader.read(subaccount=subaccount).balance
-        except KalshiError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+        except KalshiError as exc:  # at most two lines: what failed, and what to do about it
+            print(f"error: {_one_line(str(exc))}", file=sys.stderr)
             hint = exc.hint()
             if hint:
-                print(f"hint: {hint}", file=sys.stderr)
+                print(f"hint: {_one_line(hint)}", file=sys.stderr)
             return EXIT_FAILED
     if every:
         if as_json:
@@ -108,14 +122,43 @@ def _subaccount(text: str) -> int:
     return int(text)
 
 
-def cmd_check() -> int:
+def cmd_check(verbose: bool = False) -> int:
     from bot.checks import run_checks
 
+    config_ok = True
+    try:
+        settings = load_settings(os.environ, Mode.SERVE)
+    except ConfigError:
+        config_ok = False
+        try:
+            settings = load_settings(os.environ, Mode.KALSHI)  # the Kalshi check may still run
+        except ConfigError:
+            settings = None
+    logs.setup(_cli_log_level(verbose), settings.secrets() if settings else ())
     ok = True
     for line_ok, line in run_checks(os.environ):  # None: a warning, not a failed check
         print(f"{'!' if line_ok is None else '✓' if line_ok else '✗'} {line}")
         ok = ok and line_ok is not False
+    if not config_ok:
+        return EXIT_CONFIG
     return 0 if ok else EXIT_FAILED
+
+
+def cmd_manifest(http_url: str | None) -> int:
+    from bot.slack.manifest import manifest_text
+
+    sys.stdout.write(manifest_text(http_url))
+    return 0
+
+
+def _http_url(value: str) -> str:
+    from bot.slack.manifest import ManifestError, events_url
+
+    try:
+        events_url(value)
+    except ManifestError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
 
 
 def cmd_serve(transport: str) -> int:
@@ -138,22 +181,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="auto",
         help="auto (default): Socket Mode when SLACK_APP_TOKEN is set, else HTTP",
     )
-    balance = sub.add_parser("balance", help="print the Kalshi balance once")
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument("-v", "--verbose", action="store_true", help="also print the log (retries)")
+    balance = sub.add_parser("balance", parents=[verbose], help="print the Kalshi balance once")
     balance.add_argument("--json", action="store_true", help="print JSON with the figures in cents")
     which = balance.add_mutually_exclusive_group()
     which.add_argument(
         "--subaccount", type=_subaccount, metavar="N", help="one subaccount: 0 (primary) to 63"
     )
     which.add_argument("--all", action="store_true", help="every subaccount's balance and the sum")
-    sub.add_parser("check", help="check the configuration and the credentials")
+    sub.add_parser("check", parents=[verbose], help="check the configuration and the credentials")
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest (Socket Mode unless --http-url)")
+    manifest.add_argument(
+        "--http-url",
+        type=_http_url,
+        metavar="https://HOST",
+        help="HTTP mode: Socket Mode off, every request URL on https://HOST/slack/events",
+    )
     args = parser.parse_args(argv)
 
     load_dotenv(Path.cwd() / ".env", override=False)
     try:
         if args.command == "balance":
-            return cmd_balance(args.json, args.subaccount, args.all)
+            return cmd_balance(args.json, args.verbose, args.subaccount, args.all)
         if args.command == "check":
-            return cmd_check()
+            return cmd_check(args.verbose)
+        if args.command == "manifest":
+            return cmd_manifest(args.http_url)
         return cmd_serve(getattr(args, "mode", "auto"))
     except KeyboardInterrupt:
         return 130

@@ -17,6 +17,7 @@ from enum import Enum
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.alerts.store import AVAILABLE, WATCHES
 from bot.kalshi.signer import KeyLoadError, PrivateKey, load_private_key
 from bot.money import AmountError, parse_dollars
 
@@ -32,6 +33,8 @@ ENV_BY_KNOWN_HOST = {
     "demo-api.kalshi.co": "demo",
 }
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{2,}$")
+MENTION_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")  # a user (U…, W… on Enterprise Grid) or a user group (S…)
+BROADCASTS = {"here", "channel"}
 MIN_ALERT_INTERVAL = 2.0  # one read every 2 s is 2.5% of the Basic tier's ~20 reads/s
 DEFAULT_PORT = 3000
 
@@ -116,6 +119,9 @@ class AlertSettings:
     rearm_cents: int | None  # None: derived from the threshold (see bot.alerts.monitor)
     failures_before_notice: int
     admin_users: frozenset[str]
+    critical_cents: int | None = None  # BALANCE_ALERT_CRITICAL: below the threshold; None: one level
+    watch: str = AVAILABLE  # BALANCE_ALERT_ON: "available" or "total"
+    mentions: tuple[str, ...] = ()  # BALANCE_ALERT_MENTION: "U…"/"W…", "S…", "here", "channel"
 
 
 @dataclass(frozen=True)
@@ -385,6 +391,67 @@ def _alerts(r: _Reader) -> AlertSettings | None:
     rearm = r.dollars("BALANCE_ALERT_REARM")
     failures = r.integer("BALANCE_ALERT_FAILURES", 3, minimum=1, maximum=100)
     admins = r.slack_ids("BALANCE_ADMIN_USERS")
+    critical = _critical(r, threshold)
+    watch = (r.get("BALANCE_ALERT_ON") or AVAILABLE).lower()
+    if watch not in WATCHES:
+        r.problems.append("BALANCE_ALERT_ON must be 'available' or 'total' (available + portfolio value)")
+        watch = AVAILABLE
+    mentions = _mentions(r, "BALANCE_ALERT_MENTION")
     if threshold is None:
         return None
-    return AlertSettings(channel, threshold, interval, repeat, rearm, failures, admins)
+    return AlertSettings(
+        channel=channel,
+        threshold_cents=threshold,
+        interval_seconds=interval,
+        repeat_hours=repeat,
+        rearm_cents=rearm,
+        failures_before_notice=failures,
+        admin_users=admins,
+        critical_cents=critical,
+        watch=watch,
+        mentions=mentions,
+    )
+
+
+def _critical(r: _Reader, threshold: int | None) -> int | None:
+    raw = r.get("BALANCE_ALERT_CRITICAL")
+    if raw is None or raw.lower() in {"off", "no", "none"}:
+        return None
+    critical = r.dollars("BALANCE_ALERT_CRITICAL")
+    if critical is None:
+        return None
+    if critical == 0:
+        r.problems.append("BALANCE_ALERT_CRITICAL must be above $0.00 (leave it unset for one level)")
+        return None
+    if threshold is not None and critical >= threshold:
+        r.problems.append("BALANCE_ALERT_CRITICAL must be below BALANCE_ALERT_THRESHOLD (the warning level)")
+        return None
+    return critical
+
+
+def _mentions(r: _Reader, name: str) -> tuple[str, ...]:
+    """Comma-separated user ids, user-group ids, ``here`` or ``channel``; each bad entry named.
+
+    An entry is shown back only when it looks like an id (short, letters and digits): ids are not
+    secrets, but a token pasted into the wrong variable must not be printed."""
+    raw = r.get(name) or ""
+    mentions: list[str] = []
+    for position, part in enumerate(raw.split(","), start=1):
+        entry = part.strip()
+        if not entry:
+            continue
+        word = entry.lstrip("@!").lower()
+        if word in BROADCASTS:
+            mention = word
+        elif MENTION_ID.match(entry):
+            mention = entry
+        else:
+            shown = f" ({entry!r})" if re.fullmatch(r"[A-Za-z0-9@!^]{1,24}", entry) else ""
+            r.problems.append(
+                f"{name}: entry {position}{shown} is not a user id (U…, W…), a user-group id (S…), "
+                "here or channel"
+            )
+            continue
+        if mention not in mentions:
+            mentions.append(mention)
+    return tuple(mentions)

@@ -58,6 +58,9 @@ def alert_policy(alerts: AlertSettings, demo: bool) -> Policy:
         rearm_cents=alerts.rearm_cents,
         failures_before_notice=alerts.failures_before_notice,
         demo=demo,
+        default_critical_cents=alerts.critical_cents,
+        watch=alerts.watch,
+        mentions=alerts.mentions,
     )
 
 

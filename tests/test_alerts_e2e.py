@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from tests.bot_process import ALERTS_ENV, BotProcess
 from tests.fakes.kalshi import FakeKalshi
@@ -152,6 +153,163 @@ def test_alert_command_without_alerts_configured(
     bot = start_bot()
     bot.command("alert 250", slack.response_url("na"))
     assert "not set up" in slack.wait_response("na").body["text"]
+
+
+def wait_committed(bot: BotProcess, line: str, timeout: float = 5) -> None:
+    """Until the bot logged the post, which it does once Slack accepted it, just before recording it:
+    a kill in the instant between Slack's "ok" and the commit may repeat that one message, by design
+    (at least once), and that is not what these tests are about."""
+    deadline = time.monotonic() + timeout
+    while line not in bot.logs():
+        assert time.monotonic() < deadline, f"the bot never logged {line!r}"
+        time.sleep(0.05)
+    time.sleep(0.2)  # the commit follows the log line
+
+
+DESK = {"BALANCE_ALERT_CRITICAL": "50", "BALANCE_ALERT_MENTION": "U0DESK001, S0TRADERS, here"}
+DESK_MARKUP = ["<@U0DESK001>", "<!subteam^S0TRADERS>", "<!here>"]
+
+
+def test_warning_critical_and_recovery_in_order_whatever_restarts_happen(
+    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, alert_env: dict[str, str]
+) -> None:
+    """300 -> 200 -> 40 -> 200 -> 300 with levels 250/50, a kill -9 in the critical state and one
+    between each step: a warning, one critical alert with the desk mentioned, one "no longer critical",
+    one recovery."""
+    env = {**alert_env, **DESK}
+    kalshi.set_balance(300_00, portfolio_value=12_34)
+    bot = start_bot(**env)
+    time.sleep(2.5)
+    assert delivered(slack) == []
+
+    kalshi.set_balance(200_00, portfolio_value=12_34)
+    (warning,) = wait_posts(slack, 1)
+    assert warning.startswith("Kalshi balance low") and "below the $250.00 warning level by $50.00" in warning
+    assert not any(tag in warning for tag in DESK_MARKUP)
+    wait_committed(bot, "posted low-balance alert")
+    bot.kill()
+    bot = start_bot(**env)
+
+    kalshi.set_balance(40_00, portfolio_value=12_34)
+    critical = wait_posts(slack, 2)[1]
+    assert critical.startswith("Kalshi balance critical")
+    assert "below the $50.00 critical level by $10.00" in critical
+    assert all(tag in critical for tag in DESK_MARKUP)
+    blocks = json.dumps(slack.posts()[1].body["blocks"])
+    for shown in ["$40.00", "$12.34", "$52.34", "Critical level, $50.00", "Low for"]:
+        assert shown in blocks, shown
+
+    wait_committed(bot, "posted critical alert")
+    bot.kill()  # SIGKILL in the critical state
+    bot = start_bot(**env)
+    time.sleep(5)  # two more checks, still critical
+    assert len(delivered(slack)) == 2, "a restart must not send a second critical alert"
+
+    kalshi.set_balance(200_00, portfolio_value=12_34)
+    above = wait_posts(slack, 3)[2]
+    assert above.startswith("Kalshi balance no longer critical")
+    wait_committed(bot, "posted no-longer-critical message")
+    bot.kill()
+    bot = start_bot(**env)
+    kalshi.set_balance(300_00, portfolio_value=12_34)
+    texts = wait_posts(slack, 4)
+    assert texts[3].startswith("Kalshi balance recovered")
+    for text in texts[2:]:
+        assert "<" not in text, "no mention in what is not a critical alert"
+    time.sleep(4.5)
+    assert len(delivered(slack)) == 4
+    assert bot.stop() == 0
+
+
+def test_straight_to_critical_is_one_alert(start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack) -> None:
+    kalshi.set_balance(10_00)
+    start_bot(**ALERTS_ENV, **DESK)
+    (alert,) = wait_posts(slack, 1)
+    assert alert.startswith("Kalshi balance critical") and "<!here>" in alert
+    time.sleep(4.5)
+    assert len(delivered(slack)) == 1
+
+
+def test_alert_on_the_total(start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack) -> None:
+    kalshi.set_balance(200_00, portfolio_value=100_00)  # available below $250, total $300.00 above
+    bot = start_bot(**ALERTS_ENV, BALANCE_ALERT_ON="total")
+    time.sleep(4.5)
+    assert delivered(slack) == []
+    bot.command("alert", slack.response_url("show"))
+    assert "on the total (available + portfolio value)" in slack.wait_response("show").body["text"]
+    kalshi.set_balance(200_00, portfolio_value=10_00)  # total $210.00
+    (alert,) = wait_posts(slack, 1)
+    assert "total (available + portfolio value) $210.00 is below the $250.00 warning level by $40.00" in alert
+
+
+def test_critical_level_commands_and_refusals(
+    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, alert_env: dict[str, str]
+) -> None:
+    kalshi.set_balance(300_00)
+    bot = start_bot(**alert_env, BALANCE_ALERT_MENTION="U0DESK001,here")
+
+    def reply(text: str, user: str = "U0ADMIN01") -> str:
+        name = f"r{abs(hash((text, user, time.monotonic())))}"
+        bot.command(text, slack.response_url(name), user=user)
+        return str(slack.wait_response(name).body["text"])
+
+    status = reply("alert")
+    assert "warning below $250.00, no critical level" in status and "state OK" in status
+    assert "mentions: U0DESK001, @here" in status and "on the available balance" in status
+
+    assert "Only the bot's admins" in reply("alert critical 50", user="U0STRANGER")
+    refusals = {
+        "alert critical 250": "the critical level must be below the warning level, $250.00",
+        "alert critical 300": "the critical level must be below the warning level, $250.00",
+        "alert critical 0": "a critical level of $0.00 would never alert",
+        "alert critical abc": "the amount must be dollars",
+        "alert critical \u0665\u0660": "the amount must be written with the digits 0-9",
+        "alert critical": "an amount in dollars is needed",
+        "alert critical <!channel>": "the amount must be dollars",
+    }
+    for command, why in refusals.items():
+        text = reply(command)
+        assert text.startswith("Nothing changed") and why in text, (command, text)
+        assert "<!channel>" not in text
+    assert "no critical level" in reply("alert"), "refusals changed nothing"
+
+    assert "a critical alert goes to" in reply("alert critical 50") and "$50.00" in reply("alert")
+    assert "critical below $50.00" in reply("alert")
+    text = reply("alert 40")
+    assert text.startswith("Nothing changed") and "above the critical level, $50.00" in text
+    assert "falls below $300.00" in reply("alert warning 300")
+    assert "warning below $300.00, critical below $50.00" in reply("alert")
+
+    bot.stop()
+    bot = start_bot(**alert_env)  # both levels set from Slack survive the restart
+    assert "warning below $300.00, critical below $50.00" in reply("alert")
+    assert "no critical level" in reply("alert critical off")
+    assert "warning below $300.00, no critical level" in reply("alert")
+    assert "is off" in reply("alert off")
+    text = reply("alert critical 50")
+    assert text.startswith("Nothing changed") and "the alert is off" in text
+
+
+def test_upgrading_from_the_single_level_release_posts_nothing_new(
+    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, alert_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A store the single-level release left in its LOW state: the bot starts on it, sends nothing
+    while the balance stays low, and one recovery when it is back."""
+    from tests.test_alert_migration import old_postgres_database, old_sqlite_file
+
+    if "DATABASE_URL" in alert_env:
+        old_postgres_database(alert_env["DATABASE_URL"])
+    else:
+        old_sqlite_file(tmp_path / "state.sqlite3")  # BOT_STATE_PATH of the bots start_bot starts
+    kalshi.set_balance(100_00)
+    bot = start_bot(**alert_env, BALANCE_ALERT_CRITICAL="50")
+    time.sleep(4.5)
+    assert delivered(slack) == []
+    bot.command("alert", slack.response_url("show"))
+    assert "state WARNING" in slack.wait_response("show").body["text"]
+    kalshi.set_balance(300_00)
+    (recovered,) = wait_posts(slack, 1)
+    assert recovered.startswith("Kalshi balance recovered")
 
 
 def test_the_cannot_read_notice_names_maintenance(

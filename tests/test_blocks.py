@@ -34,7 +34,26 @@ def reading(balance: int = 123456, portfolio: int = 50000, ts: int = 1764000000)
 
 def all_messages(text: str = "x", cents: int = 123456) -> list[Message]:
     error = KalshiAPIError(text, status=400, code=text, details=text, service=text)
-    status = alerts.AlertStatus("C0ALERTS1", 25000, "low", 1764000000.0, cents, text, 500)
+    status = alerts.AlertStatus(
+        channel="C0ALERTS1",
+        warning_cents=25000,
+        critical_cents=5000,
+        watch="total",
+        mentions=("S0TRADERS", "here"),  # users are shown as <@U…>, tested below
+        state="critical",
+        low_since=1763990000.0,
+        critical_since=1763995000.0,
+        last_check_at=1764000000.0,
+        last_balance_cents=cents,
+        last_portfolio_cents=cents,
+        last_error=text,
+        recovery_cents=25500,
+        critical_recovery_cents=5100,
+    )
+    off = alerts.AlertStatus("C0ALERTS1", None, None, "available", (), "ok")
+    one_level = alerts.AlertStatus(
+        "C0ALERTS1", 25000, None, "available", (), "warning", ignored_critical_cents=30000
+    )
     return [
         balance.balance_message(reading(cents, cents), demo=False, now=10.5),
         balance.balance_message(reading(cents, -cents), demo=True, now=99.0),
@@ -45,17 +64,54 @@ def all_messages(text: str = "x", cents: int = 123456) -> list[Message]:
         notices.usage_message(unknown=text),
         notices.refusal_message(),
         notices.alerts_off_message(),
-        alerts.low_balance_message(cents, 25000, 1764000000.0),
-        alerts.low_balance_message(cents, 25000, 1764000000.0, demo=True, reminder=True),
-        alerts.recovered_message(cents, 25000, 1764000000.0, 1763990000.0),
+        alerts.low_balance_message(crossing(cents, "warning")),
+        alerts.low_balance_message(crossing(cents, "critical", demo=True), reminder=True),
+        alerts.above_critical_message(crossing(cents, "warning", watch="total")),
+        alerts.recovered_message(crossing(cents, "ok")),
         alerts.alert_read_failure_message(error, 3),
         alerts.alert_reading_again_message(cents),
         alerts.alert_status_message(status),
-        alerts.alert_status_message(alerts.AlertStatus("C0ALERTS1", None, "ok", None, None, None, None)),
+        alerts.alert_status_message(off),
+        alerts.alert_status_message(one_level),
     ]
 
 
-@pytest.mark.parametrize("index", range(16))
+def crossing(cents: int, level: str, watch: str = "available", demo: bool = False) -> alerts.Crossing:
+    return alerts.Crossing(
+        balance=Balance(cents, cents // 3, 1764000000),
+        watch=watch,
+        level=level,
+        level_cents=5000 if level == "critical" else 25000,
+        warning_cents=25000,
+        recovery_cents=25500,
+        at=1764000000.0,
+        low_since=1763990000.0,
+        demo=demo,
+    )
+
+
+def test_mentions_are_markup_only_in_critical_alerts_and_never_in_status() -> None:
+    tags = ("U0DESK001", "W0GRID001", "S0TRADERS", "here", "channel")
+    critical = alerts.low_balance_message(crossing(100, "critical"), tags)
+    validate(critical)
+    for markup in ["<@U0DESK001>", "<@W0GRID001>", "<!subteam^S0TRADERS>", "<!here>", "<!channel>"]:
+        assert markup in critical.text and markup in str(critical.blocks)
+    status = alerts.AlertStatus("C0ALERTS1", 25000, 5000, "available", tags, "critical")
+    shown = alerts.alert_status_message(status)
+    assert "<!here>" not in str(shown) and "<!subteam" not in str(shown) and "@here" in shown.text
+    assert "U0DESK001" in shown.text
+
+
+def test_durations() -> None:
+    assert alerts.duration_text(0) == "under a minute"
+    assert alerts.duration_text(-5) == "under a minute"
+    assert alerts.duration_text(7500) == "2 h 5 min"
+    assert alerts.duration_text(3600) == "1 h"
+    assert alerts.duration_text(200000) == "2 d 7 h"
+    assert alerts.duration_text(86400 * 3) == "3 d"
+
+
+@pytest.mark.parametrize("index", range(18))
 def test_every_message_is_valid_block_kit(index: int) -> None:
     validate(all_messages()[index])
 

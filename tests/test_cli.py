@@ -105,7 +105,7 @@ def test_check_reports_kalshi_credentials(
     kalshi: FakeKalshi, kalshi_env: dict[str, str], tmp_path: Path
 ) -> None:
     result = run_cli(["check"], kalshi_env, tmp_path)
-    assert result.returncode == 1  # Slack is not configured
+    assert result.returncode == 2  # Slack is not configured: invalid configuration, like every command
     assert "✓ Kalshi credentials: accepted (RSA key); available balance $1,234.56" in result.stdout
     assert "✗ configuration" in result.stdout and "SLACK_BOT_TOKEN is not set" in result.stdout
 
@@ -132,6 +132,61 @@ def test_check_names_a_rejected_slack_token(kalshi: FakeKalshi, slack: FakeSlack
     result = run_cli(["check"], bot_env(kalshi.base_url, slack.api_url, tmp_path), tmp_path)
     assert result.returncode == 1
     assert "✗ Slack token: rejected by Slack (invalid_auth)" in result.stdout
+
+
+# -- one contract for every command: 0 ok, 1 a failed read or check, 2 invalid configuration ------------
+
+
+def test_serve_with_an_invalid_configuration_exits_2_naming_every_problem(tmp_path: Path) -> None:
+    for args in (["serve", "--mode", "http"], ["serve", "--mode", "socket"], []):
+        result = run_cli(args, {"SLACK_BOT_TOKEN": "not-a-bot-token"}, tmp_path)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "KALSHI_API_KEY_ID is not set" in result.stderr
+        assert "SLACK_BOT_TOKEN must start with 'xoxb-'" in result.stderr
+        assert "not-a-bot-token" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_with_nothing_configured_exits_2(tmp_path: Path) -> None:
+    result = run_cli(["check"], {}, tmp_path)
+    assert result.returncode == 2
+    assert result.stdout.startswith("✗ configuration:") and "KALSHI_API_KEY_ID is not set" in result.stdout
+
+
+def test_check_with_a_valid_configuration_and_a_failed_read_exits_1(
+    kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path
+) -> None:
+    kalshi.queue(Reply(status=403, body={"error": {"code": "forbidden", "message": "no access"}}))
+    result = run_cli(["check"], bot_env(kalshi.base_url, slack.api_url, tmp_path), tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith("✓ configuration:") and "✗ Kalshi credentials" in result.stdout
+
+
+def test_manifest_exits_0_and_a_bad_argument_exits_2(tmp_path: Path) -> None:
+    assert run_cli(["manifest"], {}, tmp_path).returncode == 0
+    assert run_cli(["manifest", "--http-url", "https://bot.example.com"], {}, tmp_path).returncode == 0
+    assert run_cli(["manifest", "--http-url", "ftp://bot.example.com"], {}, tmp_path).returncode == 2
+    assert run_cli(["no-such-command"], {}, tmp_path).returncode == 2
+
+
+def test_a_failed_balance_says_why_in_at_most_3_lines_and_v_shows_the_retries(
+    kalshi: FakeKalshi, kalshi_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**kalshi_env, "KALSHI_TIMEOUT_SECONDS": "3"}
+    failing = Reply(status=503, body={"error": {"code": "unavailable", "message": "down for\nmaintenance"}})
+    kalshi.queue(*[failing] * 8)
+    quiet = run_cli(["balance"], env, tmp_path)
+    assert quiet.returncode == 1 and quiet.stdout == ""
+    lines = quiet.stderr.splitlines()
+    assert 1 <= len(lines) <= 3, quiet.stderr
+    assert lines[0] == "error: Kalshi said: down for maintenance (HTTP 503, code unavailable)"
+    assert "retry" not in quiet.stderr.lower()
+    assert len(kalshi.requests) >= 2  # it did retry, quietly
+
+    kalshi.reset()
+    kalshi.queue(*[failing] * 8)
+    verbose = run_cli(["balance", "-v"], env, tmp_path)
+    assert verbose.returncode == 1
+    assert "retry 1" in verbose.stderr and verbose.stderr.splitlines()[-2].startswith("error: Kalshi said")
 
 
 def ed25519_env(kalshi: FakeKalshi) -> dict[str, str]:

@@ -92,6 +92,67 @@ def test_secrets_are_masked_in_repr() -> None:
     assert f"{Secret('abc')}" == "Secret('***')"
 
 
+def test_critical_level_watched_figure_and_mentions() -> None:
+    env = {
+        **kalshi_vars(),
+        **SLACK_HTTP,
+        "BALANCE_ALERT_CHANNEL": "C0123ABCD",
+        "BALANCE_ALERT_THRESHOLD": "250",
+    }
+    s = load_settings(env)
+    assert s.alerts is not None
+    assert (s.alerts.critical_cents, s.alerts.watch, s.alerts.mentions) == (None, "available", ())
+    s = load_settings(
+        {
+            **env,
+            "BALANCE_ALERT_CRITICAL": "$50",
+            "BALANCE_ALERT_ON": "Total",
+            "BALANCE_ALERT_MENTION": " U0DESK001, W0GRID001 ,S0TRADERS, @here, channel, U0DESK001",
+        }
+    )
+    assert s.alerts is not None and s.alerts.critical_cents == 50_00 and s.alerts.watch == "total"
+    assert s.alerts.mentions == ("U0DESK001", "W0GRID001", "S0TRADERS", "here", "channel")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("BALANCE_ALERT_CRITICAL", "250", "BALANCE_ALERT_CRITICAL must be below BALANCE_ALERT_THRESHOLD"),
+        ("BALANCE_ALERT_CRITICAL", "300", "BALANCE_ALERT_CRITICAL must be below BALANCE_ALERT_THRESHOLD"),
+        ("BALANCE_ALERT_CRITICAL", "0", "BALANCE_ALERT_CRITICAL must be above $0.00"),
+        ("BALANCE_ALERT_CRITICAL", "1e3", "BALANCE_ALERT_CRITICAL: the amount must be dollars"),
+        ("BALANCE_ALERT_ON", "portfolio", "BALANCE_ALERT_ON must be 'available' or 'total'"),
+        ("BALANCE_ALERT_MENTION", "U0DESK001,bob", "BALANCE_ALERT_MENTION: entry 2 ('bob') is not a user id"),
+        ("BALANCE_ALERT_MENTION", "C0123ABCD", "BALANCE_ALERT_MENTION: entry 1 ('C0123ABCD') is not"),
+        ("BALANCE_ALERT_MENTION", "<@U0DESK001>", "BALANCE_ALERT_MENTION: entry 1 is not a user id"),
+    ],
+)
+def test_bad_alert_levels_and_mentions_are_named(name: str, value: str, problem: str) -> None:
+    env = {
+        **kalshi_vars(),
+        **SLACK_HTTP,
+        "BALANCE_ALERT_CHANNEL": "C0123ABCD",
+        "BALANCE_ALERT_THRESHOLD": "250",
+        name: value,
+    }
+    with pytest.raises(ConfigError) as info:
+        load_settings(env)
+    assert problem in str(info.value)
+
+
+def test_a_token_in_the_mention_variable_is_not_printed() -> None:
+    env = {
+        **kalshi_vars(),
+        **SLACK_HTTP,
+        "BALANCE_ALERT_CHANNEL": "C0123ABCD",
+        "BALANCE_ALERT_THRESHOLD": "250",
+        "BALANCE_ALERT_MENTION": "here,xoxb-not-a-mention-8d1f",
+    }
+    with pytest.raises(ConfigError) as info:
+        load_settings(env)
+    assert "entry 2 is not a user id" in str(info.value) and "xoxb" not in str(info.value)
+
+
 @pytest.mark.parametrize(
     ("host", "env", "demo"),
     [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 from decimal import Decimal
+from importlib import metadata
 from typing import Any
 
 import pytest
@@ -77,6 +78,14 @@ def test_the_fake_sends_what_the_sdk_declares(model: str, body: dict[str, Any]) 
     assert body.keys() <= required | optional, f"the fake invents {body.keys() - required - optional}"
 
 
+def installed_sdk_version() -> tuple[int, ...] | None:
+    try:
+        text = metadata.version("kalshi-python-sync")
+    except metadata.PackageNotFoundError:
+        return None
+    return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
+
+
 def sdk_model(model: str) -> Any:
     try:
         module = importlib.import_module(f"kalshi_python_sync.models.{SDK_MODULES[model]}")
@@ -87,9 +96,12 @@ def sdk_model(model: str) -> Any:
 
 @pytest.mark.parametrize(("model", "body"), fake_bodies(), ids=lambda v: v if isinstance(v, str) else "")
 def test_the_installed_sdk_accepts_the_fake(model: str, body: dict[str, Any]) -> None:
+    version = installed_sdk_version()
+    if version is None or version < (3, 34):
+        # 3.2.0, the newest for Python 3.11, predates these shapes: comparing against it proves nothing
+        pytest.skip(f"kalshi-python-sync >= {SDK_VERSION} is not installed (it needs Python >= 3.13)")
     cls = sdk_model(model)
-    if cls is None:
-        pytest.skip(f"kalshi-python-sync with {model} is not installed (it needs Python >= 3.13)")
+    assert cls is not None, f"kalshi-python-sync {version} has no {model}"
     declared = set(cls.model_fields)
     required = {name for name, f in cls.model_fields.items() if f.is_required()}
     assert (required, declared - required) == SDK_FIELDS[model], "the vendored field list is out of date"

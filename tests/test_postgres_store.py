@@ -27,16 +27,18 @@ def test_schema_is_created_once_even_by_processes_starting_together(database_url
         t.join()
     assert len(stores) == 5
     with psycopg.connect(database_url) as conn:
-        assert conn.execute("SELECT version FROM bot_schema").fetchall() == [(1,)]
-    PostgresAlertStore(database_url).save_state(AlertState(state="low"))  # a restart migrates nothing
-    assert stores[0].load_state().state == "low"
+        assert conn.execute("SELECT version FROM bot_schema ORDER BY version").fetchall() == [(1,), (2,)]
+    PostgresAlertStore(database_url).save_state(AlertState(state="critical"))  # a restart migrates nothing
+    assert stores[0].load_state().state == "critical"
 
 
 def test_state_and_config_round_trip_and_do_not_clobber_each_other(database_url: str) -> None:
     monitor_side, slack_side = PostgresAlertStore(database_url), PostgresAlertStore(database_url)
     state = AlertState(
-        state="low",
+        state="critical",
         low_since=1.5,
+        critical_since=1.75,
+        last_portfolio_cents=-(2**62),
         failures=2,
         failure_notice_sent=True,
         last_error="x",
@@ -46,9 +48,10 @@ def test_state_and_config_round_trip_and_do_not_clobber_each_other(database_url:
         last_notified_at=1.5,
     )
     monitor_side.save_state(state)
-    slack_side.save_config(AlertConfig(None, "U0ADMIN01", 9.0))
+    config = AlertConfig(None, "U0ADMIN01", 9.0, critical_cents=50_00, critical_set=True)
+    slack_side.save_config(config)
     assert slack_side.load_state() == state
-    assert monitor_side.load_config() == AlertConfig(None, "U0ADMIN01", 9.0)
+    assert monitor_side.load_config() == config
 
 
 def test_a_lost_connection_is_reconnected(database_url: str) -> None:

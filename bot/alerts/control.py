@@ -1,16 +1,25 @@
-"""``/balance alert``, ``/balance alert 250``, ``/balance alert off``: show and change the threshold."""
+"""``/balance alert`` and its changes: show the levels, set or clear the warning and critical levels.
+
+- ``/balance alert``: both levels, the watched figure, the mentions, the state;
+- ``/balance alert 250`` (or ``alert warning 250``), ``/balance alert off``: the warning level;
+- ``/balance alert critical 50``, ``/balance alert critical off``: the critical level.
+
+Only admins change anything; bad input changes nothing and says why; a critical level at or above the
+warning level is refused.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
-from bot.alerts.monitor import Policy, rearm_margin
-from bot.alerts.store import AlertConfig, AlertStore
+from bot.alerts.monitor import Levels, Policy, levels_in_force, rearm_margin
+from bot.alerts.store import CRITICAL, AlertConfig, AlertStore
 from bot.money import AmountError, format_cents, parse_dollars
 from bot.slack.blocks import alerts as blocks
-from bot.slack.blocks.base import Message, escape
+from bot.slack.blocks.base import COMMAND, Message, escape
 from bot.slack.blocks.notices import notice_message
 
 log = logging.getLogger(__name__)
@@ -27,26 +36,35 @@ class AlertAdmin:
         self.admins = admins
         self.wall = wall
 
-    def _threshold(self) -> int | None:
-        config = self.store.load_config()
-        return self.policy.default_threshold_cents if config is None else config.threshold_cents
+    def levels(self) -> Levels:
+        return levels_in_force(self.policy, self.store.load_config())
+
+    def status(self) -> blocks.AlertStatus:
+        """The alert as data: levels in force, watched figure, mentions, state, last check."""
+        state = self.store.load_state()
+        levels = self.levels()
+        warning, critical = levels.warning_cents, levels.critical_cents
+        margin = self.policy.rearm_cents
+        return blocks.AlertStatus(
+            channel=self.policy.channel,
+            warning_cents=warning,
+            critical_cents=critical,
+            watch=self.policy.watch,
+            mentions=self.policy.mentions,
+            state=state.state,
+            low_since=state.low_since,
+            critical_since=state.critical_since,
+            last_check_at=state.last_check_at,
+            last_balance_cents=state.last_balance_cents,
+            last_portfolio_cents=state.last_portfolio_cents,
+            last_error=state.last_error,
+            recovery_cents=None if warning is None else warning + rearm_margin(warning, margin),
+            critical_recovery_cents=None if critical is None else critical + rearm_margin(critical, margin),
+            ignored_critical_cents=levels.ignored_critical_cents,
+        )
 
     def describe(self) -> Message:
-        state = self.store.load_state()
-        threshold = self._threshold()
-        return blocks.alert_status_message(
-            blocks.AlertStatus(
-                channel=self.policy.channel,
-                threshold_cents=threshold,
-                state=state.state,
-                last_check_at=state.last_check_at,
-                last_balance_cents=state.last_balance_cents,
-                last_error=state.last_error,
-                rearm_cents=rearm_margin(threshold, self.policy.rearm_cents)
-                if threshold is not None
-                else None,
-            )
-        )
+        return blocks.alert_status_message(self.status())
 
     def _refusal(self, user_id: str) -> Message | None:
         if user_id in self.admins:
@@ -54,35 +72,78 @@ class AlertAdmin:
         log.info("refused an alert change by %s (not in BALANCE_ADMIN_USERS)", user_id)
         return notice_message("Only the bot's admins can change the alert.", ":no_entry:")
 
-    def set_threshold(self, amount: str, user_id: str) -> Message:
+    def _config(self, user_id: str) -> AlertConfig:
+        """The record to change: the one set from Slack, else the levels of the environment."""
+        config = self.store.load_config()
+        if config is None:
+            config = AlertConfig(self.policy.default_threshold_cents, user_id, 0.0)
+        return replace(config, updated_by=user_id, updated_at=self.wall())
+
+    def set_threshold(self, amount: str, user_id: str, *, level: str = "warning") -> Message:
+        """``/balance alert 250`` (the warning level) or ``/balance alert critical 50``."""
         refusal = self._refusal(user_id)
         if refusal is not None:
             return refusal
+        critical = level == CRITICAL
+        example = f"`{COMMAND} alert critical 50`" if critical else f"`{COMMAND} alert 250`"
+        off = f"`{COMMAND} alert critical off`" if critical else f"`{COMMAND} alert off`"
+        if not amount.isascii():
+            return _nothing_changed(f"the amount must be written with the digits 0-9. Try {example}.")
         try:
             cents = parse_dollars(amount, maximum_cents=MAX_THRESHOLD_CENTS)
         except AmountError as exc:
-            return notice_message(
-                f"Nothing changed: {escape(str(exc))}. Try `/balance alert 250`.", ":warning:"
-            )
+            return _nothing_changed(f"{escape(str(exc))}. Try {example}.")
+        name = "critical level" if critical else "warning level"
         if cents == 0:
-            return notice_message(
-                "Nothing changed: a threshold of $0.00 would never alert. Use `/balance alert off`.",
-                ":warning:",
-            )
-        self.store.save_config(AlertConfig(cents, user_id, self.wall()))
-        log.info("alert threshold set to %s by %s", format_cents(cents), user_id)
+            return _nothing_changed(f"a {name} of $0.00 would never alert. Use {off}.")
+        levels = self.levels()
+        if critical:
+            if levels.warning_cents is None:
+                return _nothing_changed(
+                    f"the alert is off. Set the warning level first, for example `{COMMAND} alert 250`."
+                )
+            if cents >= levels.warning_cents:
+                warning = format_cents(levels.warning_cents)
+                return _nothing_changed(f"the critical level must be below the warning level, {warning}.")
+            config = replace(self._config(user_id), critical_cents=cents, critical_set=True)
+        else:
+            if levels.critical_cents is not None and cents <= levels.critical_cents:
+                return _nothing_changed(
+                    f"the warning level must be above the critical level, "
+                    f"{format_cents(levels.critical_cents)}. Lower the critical level first, or clear it "
+                    f"with `{COMMAND} alert critical off`."
+                )
+            config = replace(self._config(user_id), threshold_cents=cents)
+        self.store.save_config(config)
+        log.info("alert %s set to %s by %s", name, format_cents(cents), user_id)
+        watched = blocks.watch_label(self.policy.watch)
+        what = "a critical alert" if critical else "an alert"
         return notice_message(
-            f"Done: an alert goes to <#{self.policy.channel}> when the available balance falls below "
+            f"Done: {what} goes to <#{self.policy.channel}> when the {watched} falls below "
             f"{format_cents(cents)}. It takes effect at the next check.",
             ":white_check_mark:",
         )
 
-    def turn_off(self, user_id: str) -> Message:
+    def turn_off(self, user_id: str, *, level: str = "warning") -> Message:
+        """``/balance alert off`` (every alert) or ``/balance alert critical off`` (the critical level)."""
         refusal = self._refusal(user_id)
         if refusal is not None:
             return refusal
-        self.store.save_config(AlertConfig(None, user_id, self.wall()))
+        if level == CRITICAL:
+            self.store.save_config(replace(self._config(user_id), critical_cents=None, critical_set=True))
+            log.info("alert critical level cleared by %s", user_id)
+            return notice_message(
+                f"Done: no critical level; the warning level stays. `{COMMAND} alert critical 50` sets one.",
+                ":white_check_mark:",
+            )
+        self.store.save_config(replace(self._config(user_id), threshold_cents=None))
         log.info("alert turned off by %s", user_id)
         return notice_message(
-            "Done: the low-balance alert is off. `/balance alert 250` turns it back on.", ":white_check_mark:"
+            f"Done: the low-balance alert is off. `{COMMAND} alert 250` turns it back on.",
+            ":white_check_mark:",
         )
+
+
+def _nothing_changed(why: str) -> Message:
+    """``why`` must already be escaped where it holds user input."""
+    return notice_message(f"Nothing changed: {why}", ":warning:")

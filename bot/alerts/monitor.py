@@ -1,10 +1,15 @@
-"""The alert monitor: a state machine (OK / LOW) over balance reads, and the loop that runs it.
+"""The alert monitor: one state machine (OK / WARNING / CRITICAL) over balance reads, and its loop.
 
-Hygiene after Prometheus Alertmanager: one alert per low episode, one recovery with a re-arm margin
-(hysteresis), optional reminders, a failed read never counts as a balance, and a notice is recorded as
-sent only after Slack accepted it. Delivery is *at least once*: state is committed right after Slack
-accepts a post, so a crash in the instant between the two can repeat that one message; it can never
-lose one.
+Levels: the warning level (BALANCE_ALERT_THRESHOLD or ``/balance alert 250``) and an optional critical
+level below it. One message per level entered: OK -> WARNING a warning, -> CRITICAL a critical alert
+(straight from OK too: one message, not two), CRITICAL -> WARNING once back above the critical level
+plus the re-arm margin, and one recovery once back above the warning level plus the margin.
+
+Hygiene after Prometheus Alertmanager: one alert per level entered, one recovery with a re-arm margin
+(hysteresis), optional reminders of the current level, a failed read never counts as a balance, and a
+notice is recorded as sent only after Slack accepted it. Delivery is *at least once*: state is
+committed right after Slack accepts a post, so a crash in the instant between the two can repeat that
+one message; it can never lose one.
 """
 
 from __future__ import annotations
@@ -15,9 +20,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.alerts.store import LOW, OK, AlertState, AlertStore, SenderLock
+from bot.alerts.store import (
+    AVAILABLE,
+    CRITICAL,
+    OK,
+    WARNING,
+    AlertConfig,
+    AlertState,
+    AlertStore,
+    SenderLock,
+    watched_cents,
+)
 from bot.balance import BalanceReader
 from bot.kalshi.errors import KalshiError
+from bot.kalshi.models import Balance
 from bot.slack.blocks import alerts as blocks
 from bot.slack.blocks.base import Message
 from bot.slack.poster import Delivery
@@ -39,13 +55,43 @@ class Policy:
     rearm_cents: int | None
     failures_before_notice: int
     demo: bool = False
+    default_critical_cents: int | None = None  # BALANCE_ALERT_CRITICAL; None: one level
+    watch: str = AVAILABLE  # BALANCE_ALERT_ON: "available" or "total" (available + portfolio value)
+    mentions: tuple[str, ...] = ()  # BALANCE_ALERT_MENTION, validated: U…/W…, S…, "here", "channel"
 
 
 def rearm_margin(threshold_cents: int, configured: int | None) -> int:
-    """Configured margin, else 2% of the threshold and at least $1."""
+    """Configured margin, else 2% of the level and at least $1."""
     if configured is not None:
         return configured
     return max(100, threshold_cents * 2 // 100)
+
+
+@dataclass(frozen=True)
+class Levels:
+    """The levels in force: from Slack when set there, else from the environment."""
+
+    warning_cents: int | None  # None: alerts off
+    critical_cents: int | None  # None: one level
+    ignored_critical_cents: int | None = None  # a critical level at or above the warning level
+
+    @property
+    def single(self) -> bool:
+        return self.critical_cents is None
+
+
+def levels_in_force(policy: Policy, config: AlertConfig | None) -> Levels:
+    warning: int | None
+    if config is None:
+        warning, critical = policy.default_threshold_cents, policy.default_critical_cents
+    else:
+        warning = config.threshold_cents
+        critical = config.critical_cents if config.critical_set else policy.default_critical_cents
+    if warning is None:
+        return Levels(None, None)
+    if critical is not None and critical >= warning:
+        return Levels(warning, None, ignored_critical_cents=critical)
+    return Levels(warning, critical)
 
 
 class AlertMonitor:
@@ -69,10 +115,13 @@ class AlertMonitor:
         self._thread: threading.Thread | None = None
         self._slack_wait = 0.0  # Retry-After from a refused post during this tick
 
-    # -- the threshold in force ------------------------------------------------------------------------
+    # -- the levels in force ---------------------------------------------------------------------------
+    def levels(self) -> Levels:
+        return levels_in_force(self.policy, self.store.load_config())
+
     def threshold_cents(self) -> int | None:
-        config = self.store.load_config()
-        return self.policy.default_threshold_cents if config is None else config.threshold_cents
+        """The warning level in force; None: alerts off."""
+        return self.levels().warning_cents
 
     # -- one tick ---------------------------------------------------------------------------------------
     def tick(self) -> float:
@@ -82,11 +131,11 @@ class AlertMonitor:
         return max(self._tick(), self._slack_wait)
 
     def _tick(self) -> float:
-        threshold = self.threshold_cents()
+        levels = self.levels()
         state = self.store.load_state()
-        if threshold is None:
-            if state.state == LOW:
-                state.state, state.low_since = OK, None
+        if levels.warning_cents is None:
+            if state.state != OK:  # turned off mid-episode: nothing to say, nothing to recover from
+                state.state, state.low_since, state.critical_since = OK, None, None
                 self.store.save_state(state)
             return self.policy.interval_seconds
         now = self.wall()
@@ -94,7 +143,7 @@ class AlertMonitor:
             reading = self.reader.read()
         except KalshiError as exc:
             return self._on_failure(state, exc, now)
-        return self._on_balance(state, reading.balance.balance_cents, threshold, now)
+        return self._on_balance(state, reading.balance, levels, now)
 
     def _on_failure(self, state: AlertState, exc: KalshiError, now: float) -> float:
         state.failures += 1
@@ -113,12 +162,14 @@ class AlertMonitor:
         backoff: float = self.policy.interval_seconds * 2 ** min(state.failures - 1, 10)
         return min(backoff, max(self.policy.interval_seconds, MAX_BACKOFF_SECONDS))
 
-    def _on_balance(self, state: AlertState, cents: int, threshold: int, now: float) -> float:
+    def _on_balance(self, state: AlertState, balance: Balance, levels: Levels, now: float) -> float:
+        cents = balance.balance_cents
         if state.failures:
             log.info("alert checks read the balance again after %d failure(s)", state.failures)
         state.failures = 0
         state.last_error = None
         state.last_balance_cents, state.last_balance_at, state.last_check_at = cents, now, now
+        state.last_portfolio_cents = balance.portfolio_value_cents
         self.store.save_state(state)
 
         if state.failure_notice_sent:
@@ -127,28 +178,73 @@ class AlertMonitor:
                 state.failure_notice_sent = False
                 self.store.save_state(state)
 
+        self._step(state, balance, levels, now)
+        return self.policy.interval_seconds
+
+    def _step(self, state: AlertState, balance: Balance, levels: Levels, now: float) -> None:
+        """The transitions: at most one message per check, and the state moves only once it is sent."""
         p = self.policy
-        if state.state == OK and cents < threshold:
-            if self._send(
-                blocks.low_balance_message(cents, threshold, now, demo=p.demo), "low-balance alert"
-            ):
-                state.state, state.low_since, state.last_notified_at = LOW, now, now
+        assert levels.warning_cents is not None
+        warning, critical = levels.warning_cents, levels.critical_cents
+        value = watched_cents(balance, p.watch)
+
+        def crossing(level: str, level_cents: int) -> blocks.Crossing:
+            return blocks.Crossing(
+                balance=balance,
+                watch=p.watch,
+                level=level,
+                level_cents=level_cents,
+                warning_cents=warning,
+                recovery_cents=warning + rearm_margin(warning, p.rearm_cents),
+                at=now,
+                low_since=state.low_since if state.low_since is not None else now,
+                demo=p.demo,
+            )
+
+        def mentions(level: str) -> tuple[str, ...]:
+            return p.mentions if level == CRITICAL or levels.single else ()
+
+        if state.state == OK:
+            if critical is not None and value < critical:  # straight to critical: one message
+                message = blocks.low_balance_message(crossing(CRITICAL, critical), mentions(CRITICAL))
+                if self._send(message, "critical alert"):
+                    state.state, state.low_since, state.critical_since = CRITICAL, now, now
+                    state.last_notified_at = now
+                    self.store.save_state(state)
+            elif value < warning:
+                message = blocks.low_balance_message(crossing(WARNING, warning), mentions(WARNING))
+                if self._send(message, "low-balance alert"):
+                    state.state, state.low_since, state.last_notified_at = WARNING, now, now
+                    self.store.save_state(state)
+        elif value >= warning + rearm_margin(warning, p.rearm_cents):
+            if self._send(blocks.recovered_message(crossing(state.state, warning)), "recovery message"):
+                state.state, state.low_since, state.critical_since = OK, None, None
                 self.store.save_state(state)
-        elif state.state == LOW and cents >= threshold + rearm_margin(threshold, p.rearm_cents):
-            message = blocks.recovered_message(cents, threshold, now, state.low_since, demo=p.demo)
-            if self._send(message, "recovery message"):
-                state.state, state.low_since = OK, None
+        elif state.state == WARNING and critical is not None and value < critical:
+            message = blocks.low_balance_message(crossing(CRITICAL, critical), mentions(CRITICAL))
+            if self._send(message, "critical alert"):
+                state.state, state.critical_since, state.last_notified_at = CRITICAL, now, now
                 self.store.save_state(state)
+        elif state.state == CRITICAL and critical is None:
+            # the critical level was cleared (or is ignored) mid-episode: still low, nothing new to say
+            state.state, state.critical_since = WARNING, None
+            self.store.save_state(state)
         elif (
-            state.state == LOW
-            and p.repeat_seconds is not None
-            and now - (state.last_notified_at or 0) >= p.repeat_seconds
+            state.state == CRITICAL
+            and critical is not None
+            and value >= critical + rearm_margin(critical, p.rearm_cents)
         ):
-            message = blocks.low_balance_message(cents, threshold, now, demo=p.demo, reminder=True)
+            message = blocks.above_critical_message(crossing(WARNING, critical))
+            if self._send(message, "no-longer-critical message"):
+                state.state, state.critical_since, state.last_notified_at = WARNING, None, now
+                self.store.save_state(state)
+        elif p.repeat_seconds is not None and now - (state.last_notified_at or 0) >= p.repeat_seconds:
+            level = state.state
+            level_cents = critical if level == CRITICAL and critical is not None else warning
+            message = blocks.low_balance_message(crossing(level, level_cents), mentions(level), reminder=True)
             if self._send(message, "reminder"):
                 state.last_notified_at = now
                 self.store.save_state(state)
-        return p.interval_seconds
 
     def _send(self, message: Message, what: str) -> bool:
         delivery = self.post(message)

@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-from bot.alerts.store import STATE_COLUMNS, AlertConfig, AlertState
+from bot.alerts.store import CONFIG_COLUMNS, STATE_COLUMNS, AlertConfig, AlertState
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SENDER_LOCK_KEY = 0x4B424F54_414C5254  # "KBOTALRT": the alert sender's advisory lock
 MIGRATE_LOCK_KEY = 0x4B424F54_4D494752  # "KBOTMIGR": serialises schema migrations
 
@@ -48,6 +48,16 @@ MIGRATIONS = {
         updated_at double precision NOT NULL
     );
     """,
+    # Two levels, warning and critical; the single level's "low" is the warning level.
+    2: """
+    ALTER TABLE alert_state
+        ADD COLUMN IF NOT EXISTS critical_since double precision,
+        ADD COLUMN IF NOT EXISTS last_portfolio_cents bigint;
+    ALTER TABLE alert_config
+        ADD COLUMN IF NOT EXISTS critical_cents bigint,
+        ADD COLUMN IF NOT EXISTS critical_set boolean NOT NULL DEFAULT false;
+    UPDATE alert_state SET state = 'warning' WHERE state = 'low';
+    """,
 }
 
 _COLUMNS = ", ".join(STATE_COLUMNS)
@@ -55,6 +65,12 @@ _SELECT_STATE = f"SELECT {_COLUMNS} FROM alert_state WHERE id = 1"  # noqa: S608
 _UPSERT_STATE = (
     f"INSERT INTO alert_state (id, {_COLUMNS}) VALUES (1, {', '.join(['%s'] * len(STATE_COLUMNS))}) "  # noqa: S608
     f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in STATE_COLUMNS)}"
+)
+_SELECT_CONFIG = f"SELECT {', '.join(CONFIG_COLUMNS)} FROM alert_config WHERE id = 1"  # noqa: S608
+_UPSERT_CONFIG = (
+    f"INSERT INTO alert_config (id, {', '.join(CONFIG_COLUMNS)}) "  # noqa: S608
+    f"VALUES (1, {', '.join(['%s'] * len(CONFIG_COLUMNS))}) "
+    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in CONFIG_COLUMNS)}"
 )
 
 
@@ -139,20 +155,11 @@ class PostgresAlertStore:
         self._run(lambda cur: cur.execute(_UPSERT_STATE, astuple(state)))
 
     def load_config(self) -> AlertConfig | None:
-        query = "SELECT threshold_cents, updated_by, updated_at FROM alert_config WHERE id = 1"
-        row = self._run(lambda cur: cur.execute(query).fetchone())
+        row = self._run(lambda cur: cur.execute(_SELECT_CONFIG).fetchone())
         return AlertConfig(*row) if row else None
 
     def save_config(self, config: AlertConfig) -> None:
-        self._run(
-            lambda cur: cur.execute(
-                "INSERT INTO alert_config (id, threshold_cents, updated_by, updated_at) "
-                "VALUES (1, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
-                "threshold_cents = EXCLUDED.threshold_cents, updated_by = EXCLUDED.updated_by, "
-                "updated_at = EXCLUDED.updated_at",
-                (config.threshold_cents, config.updated_by, config.updated_at),
-            )
-        )
+        self._run(lambda cur: cur.execute(_UPSERT_CONFIG, astuple(config)))
 
 
 class AdvisorySenderLock:

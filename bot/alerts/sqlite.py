@@ -9,33 +9,51 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import IO
 
-from bot.alerts.store import STATE_COLUMNS, AlertConfig, AlertState
+from bot.alerts.store import CONFIG_COLUMNS, STATE_COLUMNS, AlertConfig, AlertState
 
 log = logging.getLogger(__name__)
 
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS alert_state (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    {", ".join(f"{c}" for c in STATE_COLUMNS)}
-);
-CREATE TABLE IF NOT EXISTS alert_config (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    threshold_cents INTEGER,
-    updated_by TEXT NOT NULL,
-    updated_at REAL NOT NULL
-);
-"""
-
+# Versioned by PRAGMA user_version, each step applied once, in one transaction with the version bump.
+# Version 1 is the single-level schema of earlier releases (their files have user_version 0 and these
+# tables already, so it changes nothing there); never edit a step, add the next one.
+MIGRATIONS = {
+    1: [
+        """CREATE TABLE IF NOT EXISTS alert_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            state, low_since, last_notified_at, failures, failure_notice_sent, last_error,
+            last_balance_cents, last_balance_at, last_check_at
+        )""",
+        """CREATE TABLE IF NOT EXISTS alert_config (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            threshold_cents INTEGER,
+            updated_by TEXT NOT NULL,
+            updated_at REAL NOT NULL
+        )""",
+    ],
+    2: [  # two levels: warning and critical; the single level's "low" is the warning level
+        "ALTER TABLE alert_state ADD COLUMN critical_since REAL",
+        "ALTER TABLE alert_state ADD COLUMN last_portfolio_cents INTEGER",
+        "ALTER TABLE alert_config ADD COLUMN critical_cents INTEGER",
+        "ALTER TABLE alert_config ADD COLUMN critical_set INTEGER NOT NULL DEFAULT 0",
+        "UPDATE alert_state SET state = 'warning' WHERE state = 'low'",
+    ],
+}
+SCHEMA_VERSION = max(MIGRATIONS)
 
 # Built once from AlertState's own field names, never from input.
 _SELECT_STATE = f"SELECT {', '.join(STATE_COLUMNS)} FROM alert_state WHERE id = 1"  # noqa: S608
 _UPSERT_STATE = (
     f"INSERT OR REPLACE INTO alert_state (id, {', '.join(STATE_COLUMNS)}) "  # noqa: S608
     f"VALUES (1, {', '.join(':' + c for c in STATE_COLUMNS)})"
+)
+_SELECT_CONFIG = f"SELECT {', '.join(CONFIG_COLUMNS)} FROM alert_config WHERE id = 1"  # noqa: S608
+_UPSERT_CONFIG = (
+    f"INSERT OR REPLACE INTO alert_config (id, {', '.join(CONFIG_COLUMNS)}) "  # noqa: S608
+    f"VALUES (1, {', '.join(':' + c for c in CONFIG_COLUMNS)})"
 )
 
 
@@ -49,7 +67,7 @@ class SQLiteAlertStore:
         self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
+        self.migrate()
 
     def describe(self) -> str:
         return f"SQLite at {self.path}"
@@ -69,6 +87,23 @@ class SQLiteAlertStore:
                 raise
             self._db.execute("COMMIT")
 
+    def migrate(self) -> None:
+        """Bring the file to SCHEMA_VERSION; a second process starting together waits, then finds it done."""
+        with self._tx() as db:
+            current = int(db.execute("PRAGMA user_version").fetchone()[0])
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[version]:
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {version:d}")
+                if current:  # a new file is not news; an upgraded one is
+                    log.info("alert state file migrated to schema version %d", version)
+        if current > SCHEMA_VERSION:
+            log.warning(
+                "the alert state file has schema version %d, newer than this release's %d",
+                current,
+                SCHEMA_VERSION,
+            )
+
     def load_state(self) -> AlertState:
         with self._tx() as db:
             row = db.execute(_SELECT_STATE).fetchone()
@@ -84,18 +119,15 @@ class SQLiteAlertStore:
 
     def load_config(self) -> AlertConfig | None:
         with self._tx() as db:
-            row = db.execute(
-                "SELECT threshold_cents, updated_by, updated_at FROM alert_config WHERE id = 1"
-            ).fetchone()
-        return AlertConfig(*row) if row else None
+            row = db.execute(_SELECT_CONFIG).fetchone()
+        if row is None:
+            return None
+        config = AlertConfig(*row)
+        return replace(config, critical_set=bool(config.critical_set))
 
     def save_config(self, config: AlertConfig) -> None:
         with self._tx() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO alert_config (id, threshold_cents, updated_by, updated_at)"
-                " VALUES (1, ?, ?, ?)",
-                (config.threshold_cents, config.updated_by, config.updated_at),
-            )
+            db.execute(_UPSERT_CONFIG, asdict(config))
 
 
 class FileSenderLock:

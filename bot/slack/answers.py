@@ -59,9 +59,9 @@ def alert_reply(ctx: BotContext, parsed: command_parser.Command, user: str) -> M
     if ctx.alerts is None:
         return notices.alerts_off_message()
     if isinstance(parsed, command_parser.SetAlert):
-        return ctx.alerts.set_threshold(parsed.amount, user)
+        return ctx.alerts.set_threshold(parsed.amount, user, level=parsed.level)
     if isinstance(parsed, command_parser.AlertOff):
-        return ctx.alerts.turn_off(user)
+        return ctx.alerts.turn_off(user, level=parsed.level)
     return ctx.alerts.describe()
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.alerts.store import CRITICAL, WARNING
+
 SUBACCOUNT_WORDS = frozenset({"sub", "subaccount"})
 
 
@@ -29,12 +31,13 @@ class ShowAlert:
 
 @dataclass(frozen=True)
 class SetAlert:
-    amount: str  # dollars as typed; validated where the threshold is set
+    amount: str  # dollars as typed; validated where the level is set
+    level: str = WARNING  # WARNING or CRITICAL
 
 
 @dataclass(frozen=True)
 class AlertOff:
-    pass
+    level: str = WARNING  # WARNING: every alert off; CRITICAL: the critical level cleared
 
 
 Command = ShowBalance | ShowAll | Help | ShowAlert | SetAlert | AlertOff
@@ -55,10 +58,14 @@ def parse(text: str | None) -> Command:
         if number.isascii() and number.isdigit() and len(number) <= 2 and int(number) <= 63:
             return ShowBalance(subaccount=int(number))
     if head == "alert":
-        rest = " ".join(words[1:])
-        if not rest:
+        args = words[1:]
+        level = WARNING
+        if args and args[0].lower() in {WARNING, CRITICAL}:
+            level, args = args[0].lower(), args[1:]
+        rest = " ".join(args)
+        if not rest and level == WARNING and len(words) == 1:
             return ShowAlert()
         if rest.lower() == "off":
-            return AlertOff()
-        return SetAlert(rest)
+            return AlertOff(level)
+        return SetAlert(rest, level)
     return Help(unknown=(text or "").strip())

@@ -8,17 +8,20 @@ from typing import Protocol
 
 from bot.balance import BalanceReader
 from bot.slack.access import Access
+from bot.slack.blocks.alerts import AlertStatus
 from bot.slack.blocks.base import Message
 
 
 class AlertControl(Protocol):
     """What ``/balance alert …`` needs from the alert monitor (see bot.alerts)."""
 
+    def status(self) -> AlertStatus: ...
+
     def describe(self) -> Message: ...
 
-    def set_threshold(self, amount: str, user_id: str) -> Message: ...
+    def set_threshold(self, amount: str, user_id: str, *, level: str = ...) -> Message: ...
 
-    def turn_off(self, user_id: str) -> Message: ...
+    def turn_off(self, user_id: str, *, level: str = ...) -> Message: ...
 
 
 @dataclass

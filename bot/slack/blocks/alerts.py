@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.alerts.store import CRITICAL, TOTAL, watched_cents
 from bot.kalshi.errors import KalshiError
+from bot.kalshi.models import Balance
 from bot.money import format_cents
 from bot.slack.blocks.base import (
     Message,
@@ -24,49 +26,146 @@ def _when(ts: float) -> str:
     return slack_date(int(ts), "{date_short_pretty} at {time}")
 
 
-def low_balance_message(
-    balance_cents: int, threshold_cents: int, at: float, *, demo: bool = False, reminder: bool = False
-) -> Message:
-    balance, threshold = format_cents(balance_cents), format_cents(threshold_cents)
-    shortfall = format_cents(threshold_cents - balance_cents)
-    demo_tag = " (DEMO)" if demo else ""
-    title = "Reminder: Kalshi balance still low" if reminder else "Kalshi balance low"
+def duration_text(seconds: float) -> str:
+    """``0`` -> "under a minute", ``7500`` -> "2 h 5 min", ``200000`` -> "2 d 7 h"."""
+    minutes = int(max(0.0, seconds)) // 60
+    if minutes < 1:
+        return "under a minute"
+    days, rem = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rem, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"
+
+
+def mention_markup(mention: str) -> str:
+    """A validated BALANCE_ALERT_MENTION entry as Slack markup that notifies: ``<@U…>``, ``<!subteam^S…>``,
+    ``<!here>``, ``<!channel>``."""
+    if mention in {"here", "channel"}:
+        return f"<!{mention}>"
+    if mention.startswith("S"):
+        return f"<!subteam^{mention}>"
+    return f"<@{mention}>"
+
+
+def mention_label(mention: str) -> str:
+    """The same entry for a status reply: names users, never notifies anyone."""
+    if mention in {"here", "channel"}:
+        return f"@{mention}"
+    if mention.startswith("S"):
+        return f"user group {mention}"
+    return f"<@{mention}>"
+
+
+def watch_label(watch: str) -> str:
+    return "total (available + portfolio value)" if watch == TOTAL else "available balance"
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """What an alert about a level says: the figures read, the level in question, how long it is low."""
+
+    balance: Balance
+    watch: str  # "available" or "total"
+    level: str  # the level the balance is in now: "warning" or "critical" ("ok" for a recovery)
+    level_cents: int  # the level crossed
+    warning_cents: int
+    recovery_cents: int  # the warning level plus the re-arm margin
+    at: float
+    low_since: float  # below the warning level since
+    demo: bool = False
+
+    @property
+    def watched_cents(self) -> int:
+        return watched_cents(self.balance, self.watch)
+
+    @property
+    def demo_tag(self) -> str:
+        return " (DEMO)" if self.demo else ""
+
+    def figure_fields(self) -> list[str]:
+        b = self.balance
+        watched = " (watched)"
+        return [
+            f"*Available balance*{watched if self.watch != TOTAL else ''}\n{format_cents(b.balance_cents)}",
+            f"*Portfolio value*\n{format_cents(b.portfolio_value_cents)}",
+            f"*Total*{watched if self.watch == TOTAL else ''}\n{format_cents(b.total_cents)}",
+        ]
+
+    def low_for(self) -> str:
+        return duration_text(self.at - self.low_since)
+
+
+def low_balance_message(c: Crossing, mentions: tuple[str, ...] = (), *, reminder: bool = False) -> Message:
+    """A warning or a critical alert (or its reminder); ``mentions`` are validated entries."""
+    critical = c.level == CRITICAL
+    name = "critical" if critical else "low"
+    title = f"Reminder: Kalshi balance still {name}" if reminder else f"Kalshi balance {name}"
+    level_name = "critical level" if critical else "warning level"
+    watched, level = format_cents(c.watched_cents), format_cents(c.level_cents)
+    shortfall = format_cents(c.level_cents - c.watched_cents)
+    low_for = c.low_for()
+    tags = " ".join(mention_markup(m) for m in mentions)
     text = (
-        f"{title}{demo_tag}: available balance {balance} is below the {threshold} threshold "
-        f"by {shortfall} ({utc_text(at)})."
+        f"{title}{c.demo_tag}: {watch_label(c.watch)} {watched} is below the {level} {level_name} "
+        f"by {shortfall} ({utc_text(c.at)}). Low for {low_for}."
+    )
+    if tags:
+        text += f" {tags}"
+    emoji = ":rotating_light:" if critical else ":warning:"
+    body = [
+        header(f"{emoji} {title}{c.demo_tag}"),
+        fields(
+            *c.figure_fields(),
+            f"*Level crossed*\n{level_name.capitalize()}, {level}",
+            f"*Shortfall*\n{shortfall}",
+            f"*Low for*\n{low_for}",
+        ),
+    ]
+    if tags:
+        body.append(section(tags))
+    body.append(context(f"Checked {_when(c.at)} · watching the {watch_label(c.watch)}"))
+    return Message(text, build(*body))
+
+
+def above_critical_message(c: Crossing) -> Message:
+    """CRITICAL -> WARNING: back above the critical level (``c.level_cents``), still low."""
+    watched, level = format_cents(c.watched_cents), format_cents(c.level_cents)
+    recovery = format_cents(c.recovery_cents)
+    text = (
+        f"Kalshi balance no longer critical{c.demo_tag}: {watch_label(c.watch)} {watched} is back above "
+        f"the {level} critical level; still low until it reaches {recovery}. Low for {c.low_for()}."
     )
     return Message(
         text,
         build(
-            header(f":warning: {title}{demo_tag}"),
+            header(f":arrow_upper_right: Kalshi balance no longer critical{c.demo_tag}"),
             fields(
-                f"*Available balance*\n{balance}",
-                f"*Threshold*\n{threshold}",
-                f"*Shortfall*\n{shortfall}",
+                *c.figure_fields(),
+                f"*Critical level*\n{level}",
+                f"*Recovered at*\n{recovery}",
+                f"*Low for*\n{c.low_for()}",
             ),
-            context(f"Checked {_when(at)}"),
+            context(f"Checked {_when(c.at)} · watching the {watch_label(c.watch)}"),
         ),
     )
 
 
-def recovered_message(
-    balance_cents: int, threshold_cents: int, at: float, low_since: float | None, *, demo: bool = False
-) -> Message:
-    balance, threshold = format_cents(balance_cents), format_cents(threshold_cents)
-    demo_tag = " (DEMO)" if demo else ""
+def recovered_message(c: Crossing) -> Message:
+    """Back above the warning level plus the re-arm margin. Mentions nobody."""
+    watched, level = format_cents(c.watched_cents), format_cents(c.warning_cents)
     text = (
-        f"Kalshi balance recovered{demo_tag}: available balance {balance} "
-        f"is back above the {threshold} threshold."
+        f"Kalshi balance recovered{c.demo_tag}: {watch_label(c.watch)} {watched} "
+        f"is back above the {level} warning level. It was low for {c.low_for()}."
     )
-    notes = [f"Checked {_when(at)}"]
-    if low_since is not None:
-        notes.append(f"low since {_when(low_since)}")
     return Message(
         text,
         build(
-            header(f":white_check_mark: Kalshi balance recovered{demo_tag}"),
-            fields(f"*Available balance*\n{balance}", f"*Threshold*\n{threshold}"),
-            context(" · ".join(notes)),
+            header(f":white_check_mark: Kalshi balance recovered{c.demo_tag}"),
+            fields(*c.figure_fields(), f"*Warning level*\n{level}", f"*Was low for*\n{c.low_for()}"),
+            context(f"Checked {_when(c.at)} · low since {_when(c.low_since)}"),
         ),
     )
 
@@ -100,38 +199,79 @@ def alert_reading_again_message(balance_cents: int, *, demo: bool = False) -> Me
 
 @dataclass(frozen=True)
 class AlertStatus:
+    """Everything ``/balance alert`` shows, as data: also for the digest and the Home tab."""
+
     channel: str
-    threshold_cents: int | None
-    state: str
-    last_check_at: float | None
-    last_balance_cents: int | None
-    last_error: str | None
-    rearm_cents: int | None
+    warning_cents: int | None  # None: alerts off
+    critical_cents: int | None  # None: one level
+    watch: str  # "available" or "total"
+    mentions: tuple[str, ...]
+    state: str  # "ok", "warning" or "critical"
+    low_since: float | None = None
+    critical_since: float | None = None
+    last_check_at: float | None = None
+    last_balance_cents: int | None = None
+    last_portfolio_cents: int | None = None
+    last_error: str | None = None
+    recovery_cents: int | None = None  # warning level + re-arm margin
+    critical_recovery_cents: int | None = None  # critical level + re-arm margin
+    ignored_critical_cents: int | None = None  # set, but at or above the warning level
 
 
 def alert_status_message(s: AlertStatus) -> Message:
-    if s.threshold_cents is None:
+    if s.warning_cents is None:
         head = f"Low-balance alert is *off* (channel <#{s.channel}>)."
         plain = "Low-balance alert is off."
+        lines: list[str] = []
+        plain_mentions = ""
     else:
-        state = "LOW" if s.state == "low" else "OK"
-        rearm = f", recovery at {format_cents(s.threshold_cents + s.rearm_cents)}" if s.rearm_cents else ""
-        head = (
-            f"Low-balance alert: below *{format_cents(s.threshold_cents)}*{rearm}, posted in <#{s.channel}>. "
-            f"State: *{state}*."
-        )
-        plain = f"Low-balance alert: below {format_cents(s.threshold_cents)}, state {state}."
-    lines, plain_lines = [], []
+        state = s.state.upper()
+        warning = format_cents(s.warning_cents)
+        critical = format_cents(s.critical_cents) if s.critical_cents is not None else None
+        levels = f"warning below *{warning}*"
+        plain_levels = f"warning below {warning}"
+        if critical is not None:
+            levels += f", critical below *{critical}*"
+            plain_levels += f", critical below {critical}"
+        else:
+            plain_levels += ", no critical level"
+        watched = watch_label(s.watch)
+        head = f"Low-balance alert: {levels}, on the {watched}, posted in <#{s.channel}>. State: *{state}*."
+        plain = f"Low-balance alert: {plain_levels}, on the {watched}, state {state}."
+        lines = []
+        if s.recovery_cents is not None:
+            lines.append(f"recovery at {format_cents(s.recovery_cents)}")
+        if s.critical_recovery_cents is not None:
+            lines.append(f"no longer critical at {format_cents(s.critical_recovery_cents)}")
+        if s.ignored_critical_cents is not None:
+            lines.append(
+                f"critical level {format_cents(s.ignored_critical_cents)} ignored: "
+                "it is not below the warning level"
+            )
+        who = ", ".join(mention_label(m) for m in s.mentions)
+        lines.append(f"mentions: {who}" if who else "mentions: nobody")
+        plain_who = ", ".join(m if m[0].isupper() else f"@{m}" for m in s.mentions)
+        plain_mentions = f"mentions: {plain_who}" if plain_who else "mentions: nobody"
+        if s.state != "ok" and s.low_since is not None:
+            lines.append(f"low since {_when(s.low_since)}")
+        if s.state == CRITICAL and s.critical_since is not None:
+            lines.append(f"critical since {_when(s.critical_since)}")
+    plain_lines = [ln if not ln.startswith("mentions:") else plain_mentions for ln in lines]
+    plain_lines = [ln for ln in plain_lines if "<" not in ln]
     if s.last_check_at is not None:
         lines.append(f"Last check {_when(s.last_check_at)}")
         plain_lines.append(f"last check {utc_text(s.last_check_at)}")
     if s.last_balance_cents is not None:
         lines.append(f"last balance {format_cents(s.last_balance_cents)}")
         plain_lines.append(lines[-1])
+    if s.last_portfolio_cents is not None:
+        lines.append(f"portfolio value {format_cents(s.last_portfolio_cents)}")
+        plain_lines.append(lines[-1])
     if s.last_error:
         lines.append(f"last error: {clip(escape(s.last_error), 300)}")
         plain_lines.append(lines[-1])
-    if not lines:
-        lines = plain_lines = ["no check yet"]
+    if s.last_check_at is None:
+        lines.append("no check yet")
+        plain_lines.append(lines[-1])
     text = f"{plain} {'; '.join(plain_lines)}."
     return Message(text, build(section(head), context(" · ".join(lines))))

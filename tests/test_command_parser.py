@@ -1,0 +1,32 @@
+"""What the text after /balance asks for, the alert commands in particular."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.slack.command_parser import AlertOff, Help, SetAlert, ShowAlert, ShowBalance, parse
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("", ShowBalance()),
+        ("alert", ShowAlert()),
+        ("ALERT", ShowAlert()),
+        ("alert 250", SetAlert("250", "warning")),
+        ("alert warning $1,000", SetAlert("$1,000", "warning")),
+        ("alert off", AlertOff("warning")),
+        ("alert warning off", AlertOff("warning")),
+        ("alert critical 50", SetAlert("50", "critical")),
+        ("alert Critical  50.00", SetAlert("50.00", "critical")),
+        ("alert critical off", AlertOff("critical")),
+        ("alert critical OFF", AlertOff("critical")),
+        ("alert critical", SetAlert("", "critical")),  # refused where it is set: an amount is needed
+        ("alert warning", SetAlert("", "warning")),
+        ("alert critical 5 0", SetAlert("5 0", "critical")),
+        ("help", Help()),
+        ("what", Help(unknown="what")),
+    ],
+)
+def test_parse(text: str, command: object) -> None:
+    assert parse(text) == command
