@@ -30,7 +30,7 @@ def run_checks(environ: Mapping[str, str]) -> Iterator[Check]:
         from bot.slack.app import check_slack_token
 
         yield check_slack_token(settings.slack)
-    if settings.alerts is not None:
+    if settings.history is not None:
         yield check_store(settings)
 
 

@@ -1,4 +1,4 @@
-"""The alert monitor: a state machine (OK / LOW) over balance reads, and the loop that runs it.
+"""The alert monitor: a state machine (OK / LOW) over balance reads, run by the loop of bot.background.
 
 Hygiene after Prometheus Alertmanager: one alert per low episode, one recovery with a re-arm margin
 (hysteresis), optional reminders, a failed read never counts as a balance, and a notice is recorded as
@@ -10,12 +10,11 @@ lose one.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.alerts.store import LOW, OK, AlertState, AlertStore, SenderLock
+from bot.alerts.store import LOW, OK, AlertState, AlertStore
 from bot.balance import BalanceReader
 from bot.kalshi.errors import KalshiError
 from bot.slack.blocks import alerts as blocks
@@ -49,6 +48,10 @@ def rearm_margin(threshold_cents: int, configured: int | None) -> int:
 
 
 class AlertMonitor:
+    """One job of the background checks (:mod:`bot.background`, which runs the loop and holds the lock)."""
+
+    name = "alert check"
+
     def __init__(
         self,
         policy: Policy,
@@ -56,17 +59,13 @@ class AlertMonitor:
         store: AlertStore,
         post: Post,
         *,
-        lock: SenderLock | None = None,
         wall: Callable[[], float] = time.time,
     ) -> None:
         self.policy = policy
         self.reader = reader
         self.store = store
         self.post = post
-        self.lock = lock
         self.wall = wall
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._slack_wait = 0.0  # Retry-After from a refused post during this tick
 
     # -- the threshold in force ------------------------------------------------------------------------
@@ -158,35 +157,3 @@ class AlertMonitor:
             log.warning("%s not delivered; it will be tried again at the next check", what)
             self._slack_wait = max(self._slack_wait, delivery.retry_after or 0.0)
         return delivery.ok
-
-    # -- the loop ---------------------------------------------------------------------------------------
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="alert-monitor", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-        if self.lock is not None:
-            self.lock.release()
-        self.store.close()
-
-    def run(self) -> None:
-        announced = ""  # the role the log last reported
-        while not self._stop.is_set():
-            delay = self.policy.interval_seconds
-            sender = self.lock is None or self.lock.try_acquire()
-            role = "sender" if sender else "standby"
-            if role != announced:
-                if sender:
-                    log.info("this process sends the alerts (a check every %gs)", delay)
-                else:
-                    log.info("another process holds the alert lock; standing by")
-                announced = role
-            if sender:
-                try:
-                    delay = self.tick()
-                except Exception:  # the loop must outlive any one bad tick
-                    log.exception("alert check failed unexpectedly; trying again next interval")
-            self._stop.wait(delay)

@@ -11,6 +11,7 @@ from slack_bolt import Respond
 from bot.kalshi.errors import KalshiError
 from bot.slack import command_parser
 from bot.slack.blocks import balance as balance_blocks
+from bot.slack.blocks import history as history_blocks
 from bot.slack.blocks import notices
 from bot.slack.blocks.base import Message
 from bot.slack.context import BotContext
@@ -24,7 +25,18 @@ def balance_reply(ctx: BotContext, *, fresh: bool) -> Message:
     except KalshiError as exc:
         log.warning("balance read failed: %s", exc)
         return balance_blocks.error_message(exc, demo=ctx.demo)
-    return balance_blocks.balance_message(reading, demo=ctx.demo, now=ctx.reader.clock())
+    trend = ctx.history.trend(reading.balance.balance_cents) if ctx.history is not None else None
+    return balance_blocks.balance_message(reading, demo=ctx.demo, now=ctx.reader.clock(), trend=trend)
+
+
+def history_reply(ctx: BotContext, days: int) -> Message:
+    """From the store only: Kalshi is not asked."""
+    if ctx.history is None:
+        return history_blocks.history_off_message()
+    summary = ctx.history.summary(days)
+    if summary is None:
+        return history_blocks.no_history_message(ctx.history.interval_seconds)
+    return history_blocks.history_message(summary, demo=ctx.demo)
 
 
 def alert_reply(ctx: BotContext, parsed: command_parser.Command, user: str) -> Message:
