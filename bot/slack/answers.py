@@ -7,11 +7,14 @@ import logging
 from collections.abc import Callable
 
 from slack_bolt import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.kalshi.errors import KalshiError
 from bot.slack import command_parser
 from bot.slack.blocks import balance as balance_blocks
 from bot.slack.blocks import history as history_blocks
+from bot.slack.blocks import home as home_blocks
 from bot.slack.blocks import notices
 from bot.slack.blocks.base import Message
 from bot.slack.context import BotContext
@@ -67,3 +70,51 @@ def answer(respond: Respond, render: Callable[[], Message], *, replace: bool) ->
             response.status_code,
             response.body[:200],
         )
+
+
+def home_view(ctx: BotContext, user: str | None, *, fresh: bool) -> home_blocks.View:
+    """The user's Home tab; a refused user's explains why, and Kalshi is not asked."""
+    if not ctx.access.allows_home(user):
+        log.info("refused the Home tab for user %s (not allowed)", user)
+        return home_blocks.home_refused_view(channels_only=not ctx.access.users)
+    alert = ctx.alerts.describe() if ctx.alerts is not None else None
+    try:
+        reading = ctx.reader.read(fresh=fresh)
+    except KalshiError as exc:
+        log.warning("balance read for the Home tab failed: %s", exc)
+        return home_blocks.home_error_view(exc, alert=alert, demo=ctx.demo)
+    current = reading.balance.balance_cents
+    return home_blocks.home_view(
+        reading,
+        now=ctx.reader.clock(),
+        trend=ctx.history.trend(current) if ctx.history is not None else None,
+        history_kept=ctx.history is not None,
+        alert=alert,
+        subaccounts=_subaccounts(ctx),
+        demo=ctx.demo,
+    )
+
+
+def _subaccounts(ctx: BotContext) -> list[tuple[int, int]] | None:
+    if ctx.subaccounts is None:
+        return None
+    try:
+        return list(ctx.subaccounts())
+    except KalshiError as exc:
+        log.warning("the Home tab goes without the subaccounts: %s", exc)
+        return None
+
+
+def publish_home(ctx: BotContext, client: WebClient, user: str, *, fresh: bool) -> None:
+    """Render the user's Home tab and publish it (views.publish); whatever fails is logged."""
+    try:
+        view = home_view(ctx, user, fresh=fresh)
+    except Exception:
+        log.exception("unexpected error while preparing the Home tab")
+        view = home_blocks.home_failed_view()
+    try:
+        client.views_publish(user_id=user, view=view)
+    except SlackApiError as exc:
+        log.error("Slack refused to publish the Home tab: %s", exc.response.get("error", "unknown_error"))
+    except (SlackClientError, OSError) as exc:
+        log.error("could not reach Slack to publish the Home tab: %s", type(exc).__name__)
