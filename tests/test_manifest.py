@@ -7,7 +7,19 @@ import jsonschema
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMA = ROOT.parent / "shared" / "slack-manifest-schema" / "manifest.schema.1.0.0.json"
+SCHEMA_NAME = "manifest.schema.1.0.0.json"
+SCHEMA = next(
+    (
+        path
+        for path in (
+            ROOT / "tests" / "slack_manifest_schema" / SCHEMA_NAME,
+            ROOT.parent / "shared" / "slack-manifest-schema" / SCHEMA_NAME,
+            ROOT.parent.parent / "shared" / "slack-manifest-schema" / SCHEMA_NAME,
+        )
+        if path.exists()
+    ),
+    ROOT.parent / "shared" / "slack-manifest-schema" / SCHEMA_NAME,
+)
 
 
 def manifest() -> dict:
@@ -28,6 +40,17 @@ def test_manifest_asks_for_what_the_bot_uses_and_no_more() -> None:
     assert command["url"].endswith("/slack/events")
     assert m["settings"]["interactivity"]["is_enabled"] is True
     assert m["settings"]["socket_mode_enabled"] is True  # the README's default path: Socket Mode
+
+
+def test_manifest_enables_the_home_tab_and_subscribes_to_app_home_opened() -> None:
+    m = manifest()
+    assert m["features"]["app_home"]["home_tab_enabled"] is True
+    events = m["settings"]["event_subscriptions"]
+    assert events["bot_events"] == ["app_home_opened"]
+    assert events["request_url"] == m["settings"]["interactivity"]["request_url"]
+    assert events["request_url"].endswith("/slack/events")  # HTTP mode's events URL, the bot's one path
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft7Validator(schema).validate(m)
 
 
 def test_procfile_runs_http_as_web_and_socket_mode_as_worker() -> None:

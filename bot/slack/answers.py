@@ -10,6 +10,7 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.history.trend import Trend
 from bot.kalshi.errors import KalshiError
 from bot.slack import command_parser
 from bot.slack.blocks import balance as balance_blocks
@@ -28,8 +29,19 @@ def balance_reply(ctx: BotContext, *, fresh: bool) -> Message:
     except KalshiError as exc:
         log.warning("balance read failed: %s", exc)
         return balance_blocks.error_message(exc, demo=ctx.demo)
-    trend = ctx.history.trend(reading.balance.balance_cents) if ctx.history is not None else None
+    trend = _trend(ctx, reading.balance.balance_cents)
     return balance_blocks.balance_message(reading, demo=ctx.demo, now=ctx.reader.clock(), trend=trend)
+
+
+def _trend(ctx: BotContext, current_cents: int) -> Trend | None:
+    """The 24 h change and sparkline; without them (and a log line) when the store cannot be read."""
+    if ctx.history is None:
+        return None
+    try:
+        return ctx.history.trend(current_cents)
+    except Exception as exc:  # noqa: BLE001 - sqlite3 or psycopg: the figures still go out
+        log.error("could not read the balance history for the trend: %s", type(exc).__name__)
+        return None
 
 
 def history_reply(ctx: BotContext, days: int) -> Message:
@@ -87,7 +99,7 @@ def home_view(ctx: BotContext, user: str | None, *, fresh: bool) -> home_blocks.
     return home_blocks.home_view(
         reading,
         now=ctx.reader.clock(),
-        trend=ctx.history.trend(current) if ctx.history is not None else None,
+        trend=_trend(ctx, current),
         history_kept=ctx.history is not None,
         alert=alert,
         subaccounts=_subaccounts(ctx),
