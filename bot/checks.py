@@ -40,6 +40,10 @@ def describe(settings: Settings) -> str:
         mode = "Socket Mode" if settings.slack.socket_mode else f"HTTP on port {settings.slack.port}"
         parts.append(mode)
     parts.append("alerts on" if settings.alerts else "alerts off")
+    if settings.history is not None:
+        parts.append(f"history every {settings.history.interval_seconds:g}s")
+    if settings.digest is not None:
+        parts.append(f"digest at {settings.digest.time_text}")
     return ", ".join(parts)
 
 
