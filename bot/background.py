@@ -90,7 +90,7 @@ class BackgroundChecks:
             role = "sender" if sender else "standby"
             if role != announced:
                 if sender:
-                    log.info("this process sends the alerts and the digest (%s)", self.describe())
+                    log.info("this process sends the alerts and runs the checks: %s", self.describe())
                 else:
                     log.info("another process holds the alert lock; standing by")
                 announced = role

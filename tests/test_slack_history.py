@@ -78,3 +78,18 @@ def test_balance_history_periods(
     restricted = start_bot(BALANCE_HISTORY_INTERVAL="60", BALANCE_ALLOWED_USERS="U0TRADER1")
     refused = restricted.command("history", slack.response_url("no"), user="U0STRANGER")
     assert "isn't available to you" in refused.json()["text"]
+
+
+def test_history_is_recorded_at_each_alert_check_with_one_kalshi_request(
+    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path
+) -> None:
+    from tests.bot_process import ALERTS_ENV
+
+    bot = start_bot(**ALERTS_ENV)  # a check every 2 s
+    time.sleep(5)
+    bot.stop()
+    store = SQLiteStore(tmp_path / "state.sqlite3")
+    samples = store.samples(0, time.time())
+    store.close()
+    assert len(samples) >= 2 and all(s.balance_cents == 1234_56 for s in samples)
+    assert kalshi.count == len(samples)  # the history took the alert check's reading each time
