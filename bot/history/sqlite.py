@@ -53,14 +53,14 @@ class _Rows:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
 
-    def _select(self, where: str, args: tuple[float | int, ...]) -> list[Sample]:
+    def select(self, where: str, args: tuple[float | int, ...]) -> list[Sample]:
         return [Sample(*row) for row in self.db.execute(f"{_SELECT} WHERE {where} ORDER BY at", args)]
 
     def finer_than(self, resolution: int, before: float) -> list[Sample]:
-        return self._select("resolution < ? AND at < ?", (resolution, before))
+        return self.select("resolution < ? AND at < ?", (resolution, before))
 
     def of(self, resolution: int, start: float, end: float) -> list[Sample]:
-        return self._select("resolution = ? AND at >= ? AND at < ?", (resolution, start, end))
+        return self.select("resolution = ? AND at >= ? AND at < ?", (resolution, start, end))
 
     def delete_finer_than(self, resolution: int, before: float) -> None:
         self.db.execute("DELETE FROM balance_history WHERE resolution < ? AND at < ?", (resolution, before))
@@ -92,7 +92,7 @@ class SQLiteStore(SQLiteAlertStore):
 
     def samples(self, since: float, until: float) -> list[Sample]:
         with self._tx() as db:
-            return _Rows(db)._select("at >= ? AND at <= ?", (since, until))
+            return _Rows(db).select("at >= ? AND at <= ?", (since, until))
 
     def compact(self, now: float) -> None:
         with self._tx() as db:
