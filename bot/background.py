@@ -29,10 +29,6 @@ class Job(Protocol):
     def tick(self) -> float: ...
 
 
-class Closable(Protocol):
-    def close(self) -> None: ...
-
-
 class BackgroundChecks:
     def __init__(
         self,
@@ -40,13 +36,11 @@ class BackgroundChecks:
         *,
         standby_seconds: float,
         lock: SenderLock | None = None,
-        store: Closable | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.jobs = list(jobs)
         self.standby_seconds = standby_seconds  # how often a standby tries the lock
         self.lock = lock
-        self.store = store
         self.clock = clock
         self._due = [0.0] * len(self.jobs)
         self._stop = threading.Event()
@@ -73,15 +67,12 @@ class BackgroundChecks:
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the loop, then give up the lock and close the store; safe to call more than once."""
+        """Stop the loop, then give up the lock; safe to call more than once."""
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
         if self.lock is not None:
             self.lock.release()
-        if self.store is not None:
-            self.store.close()
-            self.store = None
 
     def run(self) -> None:
         announced = ""  # the role the log last reported

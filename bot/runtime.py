@@ -78,6 +78,7 @@ class Runtime:
     background: ThreadPoolExecutor
     context: BotContext
     checks: BackgroundChecks | None = None
+    store: Store | None = None  # alert state, history, digest log: there when the checks are
 
     def start_background(self) -> None:
         if self.checks is not None:
@@ -88,6 +89,9 @@ class Runtime:
         if self.checks is not None:
             self.checks.stop()
         self.background.shutdown(wait=True, cancel_futures=False)  # answers under way still go out
+        if self.store is not None:
+            self.store.close()  # after the answers: they read the history
+            self.store = None
         self.client.close()
 
 
@@ -103,15 +107,25 @@ def build_runtime(settings: Settings) -> Runtime:
     background = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="answer")
     ctx = BotContext(reader=reader, access=access, demo=settings.kalshi.demo, background=background)
     web = make_web_client(settings.slack)
-    checks = build_checks(settings, reader, ctx, web) if settings.history is not None else None
+    checks, store = None, None
+    if settings.history is not None:
+        store, lock = make_store(settings)
+        checks = build_checks(settings, reader=reader, ctx=ctx, web=web, store=store, lock=lock)
     app = build_app(settings.slack, ctx, web)
-    return Runtime(client, reader, app, background, ctx, checks)
+    return Runtime(client, reader, app, background, ctx, checks, store)
 
 
 def build_checks(
-    settings: Settings, reader: BalanceReader, ctx: BotContext, web: WebClient
+    settings: Settings,
+    *,
+    reader: BalanceReader,
+    ctx: BotContext,
+    web: WebClient,
+    store: Store,
+    lock: SenderLock,
 ) -> BackgroundChecks:
-    """The bot's own checks, each a job of one loop, in this order: alerts, history, digest."""
+    """The bot's own checks, each a job of one loop, in this order: alerts, history, digest; and what
+    Slack reads of them (``ctx.alerts``, ``ctx.history``)."""
     from bot.alerts.control import AlertAdmin
     from bot.alerts.monitor import AlertMonitor
     from bot.background import BackgroundChecks
@@ -122,7 +136,6 @@ def build_checks(
 
     assert settings.history is not None
     interval = settings.history.interval_seconds
-    store, lock = make_store(settings)
     ctx.history = HistoryView(store, interval)
     jobs: list[Job] = []
     if settings.alerts is not None:
@@ -150,4 +163,4 @@ def build_checks(
         )
         log.info("daily digest on: %s, channel %s", digest.time_text, digest.channel)
     standby = min([interval] + ([settings.alerts.interval_seconds] if settings.alerts else []))
-    return BackgroundChecks(jobs, standby_seconds=standby, lock=lock, store=store)
+    return BackgroundChecks(jobs, standby_seconds=standby, lock=lock)

@@ -84,7 +84,7 @@ def answer(respond: Respond, render: Callable[[], Message], *, replace: bool) ->
         )
 
 
-def home_view(ctx: BotContext, user: str | None, *, fresh: bool) -> home_blocks.View:
+def home_for(ctx: BotContext, user: str | None, *, fresh: bool) -> home_blocks.View:
     """The user's Home tab; a refused user's explains why, and Kalshi is not asked."""
     if not ctx.access.allows_home(user):
         log.info("refused the Home tab for user %s (not allowed)", user)
@@ -120,7 +120,7 @@ def _subaccounts(ctx: BotContext) -> list[tuple[int, int]] | None:
 def publish_home(ctx: BotContext, client: WebClient, user: str, *, fresh: bool) -> None:
     """Render the user's Home tab and publish it (views.publish); whatever fails is logged."""
     try:
-        view = home_view(ctx, user, fresh=fresh)
+        view = home_for(ctx, user, fresh=fresh)
     except Exception:
         log.exception("unexpected error while preparing the Home tab")
         view = home_blocks.home_failed_view()
