@@ -61,6 +61,10 @@ class BalanceReader:
             return last
         return None
 
+    def latest(self) -> Reading | None:
+        """The last figures read, however old (the background checks reuse the alert check's read)."""
+        return self._last
+
     def read(self, *, fresh: bool = False) -> Reading:
         with self._lock:
             if not fresh:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.balance import Reading
+from bot.history.trend import Trend
 from bot.kalshi.errors import KalshiError
 from bot.money import format_cents
 from bot.slack.blocks.base import (
@@ -19,6 +20,7 @@ from bot.slack.blocks.base import (
     slack_date,
     utc_text,
 )
+from bot.slack.blocks.history import trend_lines
 
 REFRESH_ACTION = "balance_refresh"
 
@@ -33,7 +35,7 @@ def _refresh_button(label: str = "Refresh") -> Block:
     return {"type": "actions", "block_id": "balance_actions", "elements": [button]}
 
 
-def balance_message(reading: Reading, *, demo: bool, now: float) -> Message:
+def balance_message(reading: Reading, *, demo: bool, now: float, trend: Trend | None = None) -> Message:
     b = reading.balance
     available, portfolio, total = (
         format_cents(b.balance_cents),
@@ -49,17 +51,20 @@ def balance_message(reading: Reading, *, demo: bool, now: float) -> Message:
     notes = [f"Updated by Kalshi {slack_date(b.updated_ts)} · {fresh}"]
     if demo:
         notes.insert(0, ":test_tube: *DEMO* account: demo-api figures, not real money")
-    blocks = build(
+    blocks = [
         header(f"Kalshi balance{demo_tag}"),
         fields(
             f"*Available balance*\n{available}",
             f"*Portfolio value*\n{portfolio}",
             f"*Total*\n{total}",
         ),
-        context(*notes),
-        _refresh_button(),
-    )
-    return Message(text, blocks)
+    ]
+    lines = trend_lines(trend)
+    if lines is not None:
+        blocks.append(context(lines[0]))
+        text += f" {lines[1]}."
+    blocks += [context(*notes), _refresh_button()]
+    return Message(text, build(*blocks))
 
 
 def error_message(error: KalshiError, *, demo: bool = False) -> Message:

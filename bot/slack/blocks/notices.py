@@ -13,6 +13,7 @@ def unexpected_error_message() -> Message:
 USAGE = (
     f"*{COMMAND}* shows your Kalshi balance, only to you.\n"
     f"• `{COMMAND}`: available balance, portfolio value and total\n"
+    f"• `{COMMAND} history [7d|30d|90d]`: the balance over time (default 7 days)\n"
     f"• `{COMMAND} alert`: the low-balance alert: levels, watched figure, mentions, channel, state\n"
     f"• `{COMMAND} alert 250`: warn when the balance falls below $250 (admins)\n"
     f"• `{COMMAND} alert critical 50`: a critical alert below $50, `critical off` clears it (admins)\n"

@@ -1,4 +1,5 @@
-"""Buttons: Refresh on a ``/balance`` reply replaces it with fresh figures."""
+"""Buttons: Refresh on a ``/balance`` reply replaces it with fresh figures; Refresh on the Home tab
+republishes it."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
-from bot.slack.answers import answer, balance_reply
+from bot.slack.answers import answer, balance_reply, publish_home
 from bot.slack.blocks import notices
 from bot.slack.blocks.balance import REFRESH_ACTION
+from bot.slack.blocks.home import HOME_REFRESH_ACTION
 from bot.slack.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -27,4 +30,11 @@ def register(app: App, ctx: BotContext) -> None:
             return
         ctx.background.submit(answer, respond, partial(balance_reply, ctx, fresh=True), replace=True)
 
+    def on_home_refresh(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user = (body.get("user") or {}).get("id")
+        if isinstance(user, str):
+            ctx.background.submit(publish_home, ctx, client, user, fresh=True)
+
     app.action(REFRESH_ACTION)(on_refresh)
+    app.action(HOME_REFRESH_ACTION)(on_home_refresh)
