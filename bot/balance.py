@@ -104,6 +104,11 @@ class BalanceReader:
 
         return self._read(("balance", subaccount), fetch, fresh)
 
+    def latest(self) -> Reading | None:
+        """The account's last figures, however old (the background checks reuse the alert check's read)."""
+        last = self._last.get(("balance", None))
+        return last if isinstance(last, Reading) else None
+
     # -- every subaccount -------------------------------------------------------------------------------
     def cached_all(self) -> SubaccountsReading | None:
         cached = self._cached(ALL)

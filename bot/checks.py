@@ -39,7 +39,7 @@ def run_checks(environ: Mapping[str, str]) -> Iterator[Check]:
         from bot.slack.app import check_slack_token
 
         yield check_slack_token(settings.slack)
-    if settings.alerts is not None:
+    if settings.history is not None:
         yield check_store(settings)
 
 
@@ -49,6 +49,10 @@ def describe(settings: Settings) -> str:
         mode = "Socket Mode" if settings.slack.socket_mode else f"HTTP on port {settings.slack.port}"
         parts.append(mode)
     parts.append("alerts on" if settings.alerts else "alerts off")
+    if settings.history is not None:
+        parts.append(f"history every {settings.history.interval_seconds:g}s")
+    if settings.digest is not None:
+        parts.append(f"digest at {settings.digest.time_text}")
     return ", ".join(parts)
 
 

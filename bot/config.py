@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.alerts.store import AVAILABLE, WATCHES
 from bot.kalshi.signer import KeyLoadError, PrivateKey, load_private_key
@@ -36,6 +37,8 @@ ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{2,}$")
 MENTION_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")  # a user (U…, W… on Enterprise Grid) or a user group (S…)
 BROADCASTS = {"here", "channel"}
 MIN_ALERT_INTERVAL = 2.0  # one read every 2 s is 2.5% of the Basic tier's ~20 reads/s
+DEFAULT_HISTORY_INTERVAL = 60.0
+DIGEST_TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 DEFAULT_PORT = 3000
 
 
@@ -125,6 +128,29 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class HistorySettings:
+    """The bot checks the balance on its own every ``interval_seconds`` and keeps what it reads."""
+
+    interval_seconds: float
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """One message a day at ``hour:minute:second`` in the IANA zone ``zone``, in ``channel``."""
+
+    hour: int
+    minute: int
+    second: int
+    zone: str
+    channel: str
+
+    @property
+    def time_text(self) -> str:
+        seconds = f":{self.second:02d}" if self.second else ""
+        return f"{self.hour:02d}:{self.minute:02d}{seconds} {self.zone}"
+
+
+@dataclass(frozen=True)
 class Settings:
     kalshi: KalshiSettings
     slack: SlackSettings | None
@@ -133,6 +159,8 @@ class Settings:
     state_path: Path
     log_level: str
     database_url: Secret | None = None  # PostgreSQL for the alert state, instead of SQLite
+    history: HistorySettings | None = None  # None: no checks of its own, no store
+    digest: DigestSettings | None = None
 
     @property
     def store_name(self) -> str:
@@ -244,10 +272,58 @@ def load_settings(environ: Mapping[str, str], mode: Mode = Mode.SERVE, transport
     log_level = (r.get("BOT_LOG_LEVEL") or "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         r.problems.append("BOT_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
-    database_url = _database_url(r) if alerts is not None else None
+    digest = _digest(r) if mode is Mode.SERVE and r.get("BALANCE_DIGEST_TIME") else None
+    history = _history(r, alerts, digest) if mode is Mode.SERVE else None
+    database_url = _database_url(r) if history is not None else None
     if r.problems or kalshi is None:
         raise ConfigError(r.problems)
-    return Settings(kalshi, slack, alerts, freshness, state_path, log_level, database_url)
+    return Settings(
+        kalshi,
+        slack,
+        alerts,
+        freshness,
+        state_path,
+        log_level,
+        database_url,
+        history=history,
+        digest=digest,
+    )
+
+
+def _history(
+    r: _Reader, alerts: AlertSettings | None, digest: DigestSettings | None
+) -> HistorySettings | None:
+    """Checks of its own when alerts or the digest are on, or BALANCE_HISTORY_INTERVAL is set."""
+    if r.get("BALANCE_HISTORY_INTERVAL") is None and alerts is None and digest is None:
+        return None
+    default = alerts.interval_seconds if alerts is not None else DEFAULT_HISTORY_INTERVAL
+    interval = r.number("BALANCE_HISTORY_INTERVAL", default, minimum=MIN_ALERT_INTERVAL, unit="seconds")
+    return HistorySettings(interval)
+
+
+def _digest(r: _Reader) -> DigestSettings | None:
+    match = DIGEST_TIME_PATTERN.match(r.get("BALANCE_DIGEST_TIME") or "")
+    if match is None:
+        r.problems.append("BALANCE_DIGEST_TIME must be a time of day as HH:MM (24-hour), like 08:30")
+    zone = r.get("BALANCE_DIGEST_TZ") or "UTC"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        r.problems.append(
+            "BALANCE_DIGEST_TZ must be an IANA time zone name like UTC, Europe/London or America/New_York"
+        )
+    channel = r.get("BALANCE_DIGEST_CHANNEL") or r.get("BALANCE_ALERT_CHANNEL")
+    if channel is None:
+        r.problems.append(
+            "BALANCE_DIGEST_CHANNEL is not set (the channel id for the daily digest; "
+            "the alert channel is used when BALANCE_ALERT_CHANNEL is set)"
+        )
+    elif not ID_PATTERN.match(channel):
+        r.problems.append("BALANCE_DIGEST_CHANNEL must be a channel id like C012AB3CD (not #name)")
+    if match is None or channel is None:
+        return None
+    hour, minute, second = (int(g or 0) for g in match.groups())
+    return DigestSettings(hour, minute, second, zone, channel)
 
 
 def _database_url(r: _Reader) -> Secret | None:

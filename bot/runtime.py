@@ -15,9 +15,12 @@ from bot.kalshi.signer import KalshiAuth
 
 if TYPE_CHECKING:  # the Slack and alert stack is imported only by a serving process (build_runtime)
     from slack_bolt import App
+    from slack_sdk import WebClient
 
-    from bot.alerts.monitor import AlertMonitor, Policy
-    from bot.alerts.store import AlertStore, SenderLock
+    from bot.alerts.monitor import Policy
+    from bot.alerts.store import SenderLock
+    from bot.background import BackgroundChecks, Job
+    from bot.history.store import Store
     from bot.slack.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -35,16 +38,19 @@ def make_kalshi_client(kalshi: KalshiSettings) -> KalshiClient:
     )
 
 
-def make_store(settings: Settings) -> tuple[AlertStore, SenderLock]:
-    """PostgreSQL when DATABASE_URL is set (state shared by every process), else SQLite."""
+def make_store(settings: Settings) -> tuple[Store, SenderLock]:
+    """Alert state, history and the digest log: PostgreSQL when DATABASE_URL is set (shared by every
+    process), else SQLite."""
     if settings.database_url is not None:
-        from bot.alerts.postgres import AdvisorySenderLock, PostgresAlertStore
+        from bot.alerts.postgres import AdvisorySenderLock
+        from bot.history.postgres import PostgresStore
 
         url = settings.database_url.reveal()
-        return PostgresAlertStore(url), AdvisorySenderLock(url)
-    from bot.alerts.sqlite import FileSenderLock, SQLiteAlertStore
+        return PostgresStore(url), AdvisorySenderLock(url)
+    from bot.alerts.sqlite import FileSenderLock
+    from bot.history.sqlite import SQLiteStore
 
-    return SQLiteAlertStore(settings.state_path), FileSenderLock(settings.state_path)
+    return SQLiteStore(settings.state_path), FileSenderLock(settings.state_path)
 
 
 def alert_policy(alerts: AlertSettings, demo: bool) -> Policy:
@@ -66,34 +72,36 @@ def alert_policy(alerts: AlertSettings, demo: bool) -> Policy:
 
 @dataclass
 class Runtime:
-    """Everything a serving process holds: one Kalshi client, one read path, the Slack app, the monitor."""
+    """Everything a serving process holds: one Kalshi client, one read path, the Slack app, and the
+    checks of its own (alerts, history, digest) when any is on."""
 
     client: KalshiClient
     reader: BalanceReader
     app: App
     background: ThreadPoolExecutor
     context: BotContext
-    monitor: AlertMonitor | None = None
+    checks: BackgroundChecks | None = None
+    store: Store | None = None  # alert state, history, digest log: there when the checks are
 
     def start_background(self) -> None:
-        if self.monitor is not None:
-            self.monitor.start()
+        if self.checks is not None:
+            self.checks.start()
 
     def stop(self) -> None:
         """Stop background work and close connections; safe to call more than once."""
-        if self.monitor is not None:
-            self.monitor.stop()
+        if self.checks is not None:
+            self.checks.stop()
         self.background.shutdown(wait=True, cancel_futures=False)  # answers under way still go out
+        if self.store is not None:
+            self.store.close()  # after the answers: they read the history
+            self.store = None
         self.client.close()
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    from bot.alerts.control import AlertAdmin
-    from bot.alerts.monitor import AlertMonitor
     from bot.slack.access import Access
     from bot.slack.app import build_app, make_web_client
     from bot.slack.context import BotContext
-    from bot.slack.poster import make_poster
 
     assert settings.slack is not None
     client = make_kalshi_client(settings.kalshi)
@@ -102,12 +110,60 @@ def build_runtime(settings: Settings) -> Runtime:
     background = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="answer")
     ctx = BotContext(reader=reader, access=access, demo=settings.kalshi.demo, background=background)
     web = make_web_client(settings.slack)
-    monitor = None
-    if settings.alerts is not None:
+    checks, store = None, None
+    if settings.history is not None:
         store, lock = make_store(settings)
+        checks = build_checks(settings, reader=reader, ctx=ctx, web=web, store=store, lock=lock)
+    app = build_app(settings.slack, ctx, web)
+    return Runtime(client, reader, app, background, ctx, checks, store)
+
+
+def build_checks(
+    settings: Settings,
+    *,
+    reader: BalanceReader,
+    ctx: BotContext,
+    web: WebClient,
+    store: Store,
+    lock: SenderLock,
+) -> BackgroundChecks:
+    """The bot's own checks, each a job of one loop, in this order: alerts, history, digest; and what
+    Slack reads of them (``ctx.alerts``, ``ctx.history``)."""
+    from bot.alerts.control import AlertAdmin
+    from bot.alerts.monitor import AlertMonitor
+    from bot.background import BackgroundChecks
+    from bot.digest import DigestJob, Schedule
+    from bot.history.recorder import HistoryRecorder
+    from bot.history.trend import HistoryView
+    from bot.slack.poster import make_poster
+
+    assert settings.history is not None
+    interval = settings.history.interval_seconds
+    ctx.history = HistoryView(store, interval)
+    jobs: list[Job] = []
+    if settings.alerts is not None:
         policy = alert_policy(settings.alerts, settings.kalshi.demo)
         ctx.alerts = AlertAdmin(policy, store, settings.alerts.admin_users)
-        monitor = AlertMonitor(policy, reader, store, make_poster(web, policy.channel), lock=lock)
+        jobs.append(AlertMonitor(policy, reader, store, make_poster(web, policy.channel)))
         log.info("alerts on: %s, channel %s", store.describe(), policy.channel)
-    app = build_app(settings.slack, ctx, web)
-    return Runtime(client, reader, app, background, ctx, monitor)
+    jobs.append(HistoryRecorder(reader, store, interval))
+    log.info("balance history on: a sample every %gs in %s", interval, store.describe())
+    if settings.digest is not None:
+        digest = settings.digest
+        jobs.append(
+            DigestJob(
+                schedule=Schedule(digest),
+                reader=reader,
+                log_store=store,
+                history=ctx.history,
+                post=make_poster(web, digest.channel),
+                channel=digest.channel,
+                retry_seconds=interval,
+                alert_status=ctx.alerts.describe if ctx.alerts is not None else None,
+                subaccounts=ctx.subaccounts,
+                demo=settings.kalshi.demo,
+            )
+        )
+        log.info("daily digest on: %s, channel %s", digest.time_text, digest.channel)
+    standby = min([interval] + ([settings.alerts.interval_seconds] if settings.alerts else []))
+    return BackgroundChecks(jobs, standby_seconds=standby, lock=lock)

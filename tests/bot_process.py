@@ -170,6 +170,17 @@ class BotProcess:
     ) -> httpx.Response:
         return self.post_signed(command_body(text, response_url, user, channel), **kw)
 
+    def event(self, event: dict[str, Any], **kw: Any) -> httpx.Response:
+        """An Events API request (JSON), signed as Slack signs it."""
+        headers = {"Content-Type": "application/json"}
+        return self.post_signed(json.dumps(event_envelope(event)), headers=headers, **kw)
+
+    def open_home(self, user: str = "U0TRADER1", tab: str = "home") -> httpx.Response:
+        return self.event(home_opened_event(user, tab))
+
+    def click_home_refresh(self, user: str = "U0TRADER1") -> httpx.Response:
+        return self.post_signed(home_refresh_body(user))
+
     def click_refresh(
         self, response_url: str, user: str = "U0TRADER1", channel: str = "C0DESK001", value: str = "refresh"
     ) -> httpx.Response:
@@ -215,6 +226,47 @@ def refresh_body(
                 "block_id": "balance_actions",
                 "type": "button",
                 "value": value,
+                "text": {"type": "plain_text", "text": "Refresh"},
+                "action_ts": "1.3",
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def home_opened_event(user: str = "U0TRADER1", tab: str = "home") -> dict[str, Any]:
+    return {"type": "app_home_opened", "user": user, "channel": "D0HOME001", "tab": tab, "event_ts": "1.1"}
+
+
+def event_envelope(event: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "token": "legacy-verification-token",
+        "team_id": "T0DESK",
+        "api_app_id": "A0BOT",
+        "event": event,
+        "type": "event_callback",
+        "event_id": f"Ev{int(time.time() * 1000)}",
+        "event_time": int(time.time()),
+        "authorizations": [{"enterprise_id": None, "team_id": "T0DESK", "user_id": "U0BOT", "is_bot": True}],
+    }
+
+
+def home_refresh_body(user: str = "U0TRADER1") -> str:
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": "trader", "team_id": "T0DESK"},
+        "api_app_id": "A0BOT",
+        "token": "legacy-verification-token",
+        "container": {"type": "view", "view_id": "V0HOME001"},
+        "trigger_id": "1.2.3",
+        "team": {"id": "T0DESK", "domain": "desk"},
+        "view": {"id": "V0HOME001", "type": "home", "blocks": []},
+        "actions": [
+            {
+                "action_id": "home_refresh",
+                "block_id": "home_actions",
+                "type": "button",
+                "value": "refresh",
                 "text": {"type": "plain_text", "text": "Refresh"},
                 "action_ts": "1.3",
             }

@@ -153,6 +153,68 @@ def test_a_token_in_the_mention_variable_is_not_printed() -> None:
     assert "entry 2 is not a user id" in str(info.value) and "xoxb" not in str(info.value)
 
 
+def test_history_and_digest_turn_the_checks_and_the_store_on() -> None:
+    base = {**kalshi_vars(), **SLACK_HTTP, "DATABASE_URL": "postgres://u:p@h/db"}
+    off = load_settings(base)
+    assert off.history is None and off.digest is None and off.database_url is None
+    history = load_settings({**base, "BALANCE_HISTORY_INTERVAL": "300"})
+    assert history.history is not None and history.history.interval_seconds == 300
+    assert history.database_url is not None
+    alerts = load_settings({**base, "BALANCE_ALERT_CHANNEL": "C0123ABCD", "BALANCE_ALERT_THRESHOLD": "250"})
+    assert alerts.history is not None and alerts.history.interval_seconds == 60  # the alert interval
+    digest = load_settings(
+        {
+            **base,
+            "BALANCE_DIGEST_TIME": "08:30",
+            "BALANCE_DIGEST_TZ": "Europe/London",
+            "BALANCE_ALERT_CHANNEL": "",
+        }
+        | {"BALANCE_DIGEST_CHANNEL": "C0DIGEST1"}
+    )
+    assert digest.digest is not None and digest.history is not None
+    assert (digest.digest.hour, digest.digest.minute, digest.digest.zone) == (8, 30, "Europe/London")
+    assert digest.digest.channel == "C0DIGEST1" and digest.digest.time_text == "08:30 Europe/London"
+    default_channel = load_settings(
+        {
+            **base,
+            "BALANCE_DIGEST_TIME": "23:59:30",
+            "BALANCE_ALERT_CHANNEL": "C0123ABCD",
+            "BALANCE_ALERT_THRESHOLD": "1",
+        }
+    )
+    assert default_channel.digest is not None and default_channel.digest.channel == "C0123ABCD"
+    assert default_channel.digest.zone == "UTC" and default_channel.digest.second == 30
+    assert load_settings({**base, "BALANCE_DIGEST_TIME": "1"}, Mode.KALSHI).digest is None
+
+
+def test_digest_problems_are_named_without_echoing_values() -> None:
+    env = {
+        **kalshi_vars(),
+        **SLACK_HTTP,
+        "BALANCE_DIGEST_TIME": "25:61",
+        "BALANCE_DIGEST_TZ": "Mars/Olympus_Mons",
+        "BALANCE_HISTORY_INTERVAL": "0.5",
+    }
+    with pytest.raises(ConfigError) as info:
+        load_settings(env)
+    text = str(info.value)
+    assert "BALANCE_DIGEST_TIME must be a time of day as HH:MM" in text
+    assert "BALANCE_DIGEST_TZ must be an IANA time zone name" in text
+    assert "BALANCE_DIGEST_CHANNEL is not set" in text
+    assert "BALANCE_HISTORY_INTERVAL must be at least 2 seconds" in text
+    assert "25:61" not in text and "Olympus" not in text
+    for bad_zone in ["../../etc/passwd", "", "utc/../UTC"]:
+        env = {
+            **kalshi_vars(),
+            **SLACK_HTTP,
+            "BALANCE_DIGEST_TIME": "08:00",
+            "BALANCE_DIGEST_CHANNEL": "C0DIGEST1",
+        }
+        if bad_zone:
+            with pytest.raises(ConfigError, match="BALANCE_DIGEST_TZ"):
+                load_settings({**env, "BALANCE_DIGEST_TZ": bad_zone})
+
+
 @pytest.mark.parametrize(
     ("host", "env", "demo"),
     [

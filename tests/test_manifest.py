@@ -94,6 +94,16 @@ def test_the_events_url_follows_once_the_app_subscribes_to_events() -> None:
         assert yaml.safe_load(render_yaml(m)) == m
 
 
+def test_the_shipped_manifest_enables_the_home_tab_and_subscribes_to_app_home_opened() -> None:
+    for http_url in (None, HOST):
+        m = build_manifest(http_url)
+        assert m["features"]["app_home"]["home_tab_enabled"] is True
+        assert m["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+        validate(m)
+    http = build_manifest(HOST)
+    assert http["settings"]["event_subscriptions"]["request_url"] == f"{HOST}/slack/events"
+
+
 def test_events_path_is_the_one_the_server_listens_on() -> None:
     from bot.slack.server import EVENTS_PATH
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import psycopg
 
-from bot.alerts.postgres import AdvisorySenderLock, PostgresAlertStore
+from bot.alerts.postgres import SCHEMA_VERSION, AdvisorySenderLock, PostgresAlertStore
 from bot.alerts.store import AlertConfig, AlertState
 from tests.bot_process import ALERTS_ENV, bot_env
 from tests.fakes.kalshi import FakeKalshi
@@ -27,7 +27,8 @@ def test_schema_is_created_once_even_by_processes_starting_together(database_url
         t.join()
     assert len(stores) == 5
     with psycopg.connect(database_url) as conn:
-        assert conn.execute("SELECT version FROM bot_schema ORDER BY version").fetchall() == [(1,), (2,)]
+        versions = conn.execute("SELECT version FROM bot_schema ORDER BY version").fetchall()
+        assert versions == [(v,) for v in range(1, SCHEMA_VERSION + 1)]
     PostgresAlertStore(database_url).save_state(AlertState(state="critical"))  # a restart migrates nothing
     assert stores[0].load_state().state == "critical"
 

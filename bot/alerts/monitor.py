@@ -1,4 +1,5 @@
-"""The alert monitor: one state machine (OK / WARNING / CRITICAL) over balance reads, and its loop.
+"""The alert monitor: one state machine (OK / WARNING / CRITICAL) over balance reads, run as one job of
+the loop in :mod:`bot.background`.
 
 Levels: the warning level (BALANCE_ALERT_THRESHOLD or ``/balance alert 250``) and an optional critical
 level below it. One message per level entered: OK -> WARNING a warning, -> CRITICAL a critical alert
@@ -15,7 +16,6 @@ one message; it can never lose one.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +28,6 @@ from bot.alerts.store import (
     AlertConfig,
     AlertState,
     AlertStore,
-    SenderLock,
     watched_cents,
 )
 from bot.balance import BalanceReader
@@ -95,6 +94,10 @@ def levels_in_force(policy: Policy, config: AlertConfig | None) -> Levels:
 
 
 class AlertMonitor:
+    """One job of the background checks (:mod:`bot.background`, which runs the loop and holds the lock)."""
+
+    name = "alert check"
+
     def __init__(
         self,
         policy: Policy,
@@ -102,17 +105,13 @@ class AlertMonitor:
         store: AlertStore,
         post: Post,
         *,
-        lock: SenderLock | None = None,
         wall: Callable[[], float] = time.time,
     ) -> None:
         self.policy = policy
         self.reader = reader
         self.store = store
         self.post = post
-        self.lock = lock
         self.wall = wall
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._slack_wait = 0.0  # Retry-After from a refused post during this tick
 
     # -- the levels in force ---------------------------------------------------------------------------
@@ -254,35 +253,3 @@ class AlertMonitor:
             log.warning("%s not delivered; it will be tried again at the next check", what)
             self._slack_wait = max(self._slack_wait, delivery.retry_after or 0.0)
         return delivery.ok
-
-    # -- the loop ---------------------------------------------------------------------------------------
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="alert-monitor", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-        if self.lock is not None:
-            self.lock.release()
-        self.store.close()
-
-    def run(self) -> None:
-        announced = ""  # the role the log last reported
-        while not self._stop.is_set():
-            delay = self.policy.interval_seconds
-            sender = self.lock is None or self.lock.try_acquire()
-            role = "sender" if sender else "standby"
-            if role != announced:
-                if sender:
-                    log.info("this process sends the alerts (a check every %gs)", delay)
-                else:
-                    log.info("another process holds the alert lock; standing by")
-                announced = role
-            if sender:
-                try:
-                    delay = self.tick()
-                except Exception:  # the loop must outlive any one bad tick
-                    log.exception("alert check failed unexpectedly; trying again next interval")
-            self._stop.wait(delay)

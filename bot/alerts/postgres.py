@@ -23,7 +23,7 @@ from bot.alerts.store import CONFIG_COLUMNS, STATE_COLUMNS, AlertConfig, AlertSt
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SENDER_LOCK_KEY = 0x4B424F54_414C5254  # "KBOTALRT": the alert sender's advisory lock
 MIGRATE_LOCK_KEY = 0x4B424F54_4D494752  # "KBOTMIGR": serialises schema migrations
 
@@ -57,6 +57,24 @@ MIGRATIONS = {
         ADD COLUMN IF NOT EXISTS critical_cents bigint,
         ADD COLUMN IF NOT EXISTS critical_set boolean NOT NULL DEFAULT false;
     UPDATE alert_state SET state = 'warning' WHERE state = 'low';
+    """,
+    # Balance history and the digest log (bot.history); see bot.history.retention for what is kept.
+    3: """
+    CREATE TABLE IF NOT EXISTS balance_history (
+        at double precision NOT NULL,
+        balance_cents bigint NOT NULL,
+        portfolio_value_cents bigint NOT NULL,
+        low_cents bigint NOT NULL,
+        high_cents bigint NOT NULL,
+        resolution integer NOT NULL,
+        UNIQUE (resolution, at)
+    );
+    CREATE INDEX IF NOT EXISTS balance_history_at ON balance_history (at);
+    CREATE TABLE IF NOT EXISTS digest_log (
+        day text PRIMARY KEY,
+        status text NOT NULL,
+        at double precision NOT NULL
+    );
     """,
 }
 

@@ -19,3 +19,10 @@ class Access:
         if self.users and user_id not in self.users:
             return False
         return not (self.channels and channel_id not in self.channels)
+
+    def allows_home(self, user_id: str | None) -> bool:
+        """The Home tab belongs to no channel: the user list decides. With only a channel list, nobody
+        sees figures there, since who may see them depends on where they ask."""
+        if self.users:
+            return user_id in self.users
+        return not self.channels

@@ -7,10 +7,15 @@ import logging
 from collections.abc import Callable
 
 from slack_bolt import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.history.trend import Trend
 from bot.kalshi.errors import KalshiError
 from bot.slack import command_parser
 from bot.slack.blocks import balance as balance_blocks
+from bot.slack.blocks import history as history_blocks
+from bot.slack.blocks import home as home_blocks
 from bot.slack.blocks import notices
 from bot.slack.blocks import subaccounts as subaccount_blocks
 from bot.slack.blocks.base import Message
@@ -26,7 +31,30 @@ def balance_reply(ctx: BotContext, *, fresh: bool, subaccount: int | None = None
     except KalshiError as exc:
         log.warning("balance read failed: %s", exc)
         return balance_blocks.error_message(exc, demo=ctx.demo, view=subaccount)
-    return balance_blocks.balance_message(reading, demo=ctx.demo, now=ctx.reader.clock())
+    # the history is the account's: a subaccount's reply goes without its trend
+    trend = _trend(ctx, reading.balance.balance_cents) if subaccount is None else None
+    return balance_blocks.balance_message(reading, demo=ctx.demo, now=ctx.reader.clock(), trend=trend)
+
+
+def _trend(ctx: BotContext, current_cents: int) -> Trend | None:
+    """The 24 h change and sparkline; without them (and a log line) when the store cannot be read."""
+    if ctx.history is None:
+        return None
+    try:
+        return ctx.history.trend(current_cents)
+    except Exception as exc:  # noqa: BLE001 - sqlite3 or psycopg: the figures still go out
+        log.error("could not read the balance history for the trend: %s", type(exc).__name__)
+        return None
+
+
+def history_reply(ctx: BotContext, days: int) -> Message:
+    """From the store only: Kalshi is not asked."""
+    if ctx.history is None:
+        return history_blocks.history_off_message()
+    summary = ctx.history.summary(days)
+    if summary is None:
+        return history_blocks.no_history_message(ctx.history.interval_seconds)
+    return history_blocks.history_message(summary, demo=ctx.demo)
 
 
 def subaccounts_reply(ctx: BotContext, *, fresh: bool) -> Message:
@@ -46,7 +74,10 @@ def view_reply(ctx: BotContext, view: balance_blocks.View, *, fresh: bool) -> Me
 
 
 def cached_view(ctx: BotContext, view: balance_blocks.View) -> Message | None:
-    """The reply from figures already in hand (inside the freshness window), without any request."""
+    """The reply from figures already in hand (inside the freshness window), without any request;
+    None for the account's view when history is kept (its trend needs a store read)."""
+    if view is None and ctx.history is not None:
+        return None
     now = ctx.reader.clock()
     if view == "all":
         every = ctx.reader.cached_all()
@@ -83,3 +114,51 @@ def answer(respond: Respond, render: Callable[[], Message], *, replace: bool) ->
             response.status_code,
             response.body[:200],
         )
+
+
+def home_for(ctx: BotContext, user: str | None, *, fresh: bool) -> home_blocks.View:
+    """The user's Home tab; a refused user's explains why, and Kalshi is not asked."""
+    if not ctx.access.allows_home(user):
+        log.info("refused the Home tab for user %s (not allowed)", user)
+        return home_blocks.home_refused_view(channels_only=not ctx.access.users)
+    alert = ctx.alerts.describe() if ctx.alerts is not None else None
+    try:
+        reading = ctx.reader.read(fresh=fresh)
+    except KalshiError as exc:
+        log.warning("balance read for the Home tab failed: %s", exc)
+        return home_blocks.home_error_view(exc, alert=alert, demo=ctx.demo)
+    current = reading.balance.balance_cents
+    return home_blocks.home_view(
+        reading,
+        now=ctx.reader.clock(),
+        trend=_trend(ctx, current),
+        history_kept=ctx.history is not None,
+        alert=alert,
+        subaccounts=_subaccounts(ctx),
+        demo=ctx.demo,
+    )
+
+
+def _subaccounts(ctx: BotContext) -> list[tuple[int, int]] | None:
+    if ctx.subaccounts is None:
+        return None
+    try:
+        return list(ctx.subaccounts())
+    except KalshiError as exc:
+        log.warning("the Home tab goes without the subaccounts: %s", exc)
+        return None
+
+
+def publish_home(ctx: BotContext, client: WebClient, user: str, *, fresh: bool) -> None:
+    """Render the user's Home tab and publish it (views.publish); whatever fails is logged."""
+    try:
+        view = home_for(ctx, user, fresh=fresh)
+    except Exception:
+        log.exception("unexpected error while preparing the Home tab")
+        view = home_blocks.home_failed_view()
+    try:
+        client.views_publish(user_id=user, view=view)
+    except SlackApiError as exc:
+        log.error("Slack refused to publish the Home tab: %s", exc.response.get("error", "unknown_error"))
+    except (SlackClientError, OSError) as exc:
+        log.error("could not reach Slack to publish the Home tab: %s", type(exc).__name__)

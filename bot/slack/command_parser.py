@@ -40,7 +40,14 @@ class AlertOff:
     level: str = WARNING  # WARNING: every alert off; CRITICAL: the critical level cleared
 
 
-Command = ShowBalance | ShowAll | Help | ShowAlert | SetAlert | AlertOff
+@dataclass(frozen=True)
+class ShowHistory:
+    days: int = 7
+
+
+Command = ShowBalance | ShowAll | Help | ShowAlert | SetAlert | AlertOff | ShowHistory
+
+HISTORY_PERIODS = {"7d": 7, "30d": 30, "90d": 90, "7": 7, "30": 30, "90": 90}
 
 
 def parse(text: str | None) -> Command:
@@ -68,4 +75,8 @@ def parse(text: str | None) -> Command:
         if rest.lower() == "off":
             return AlertOff(level)
         return SetAlert(rest, level)
+    if head == "history" and len(words) <= 2:
+        days = HISTORY_PERIODS.get(words[1].lower() if len(words) == 2 else "7d")
+        if days is not None:
+            return ShowHistory(days)
     return Help(unknown=(text or "").strip())

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.balance import BalanceReader
+from bot.history.trend import HistoryView
 from bot.slack.access import Access
 from bot.slack.blocks.alerts import AlertStatus
 from bot.slack.blocks.base import Message
@@ -24,6 +26,10 @@ class AlertControl(Protocol):
     def turn_off(self, user_id: str, *, level: str = ...) -> Message: ...
 
 
+Subaccounts = Callable[[], Sequence[tuple[int, int]]]
+"""(subaccount number, available balance in cents) for each subaccount; shown when there are several."""
+
+
 @dataclass
 class BotContext:
     reader: BalanceReader
@@ -31,3 +37,5 @@ class BotContext:
     demo: bool
     background: Executor  # where answers that need Kalshi are prepared and sent
     alerts: AlertControl | None = None
+    history: HistoryView | None = None  # None: the bot keeps no history (no checks of its own)
+    subaccounts: Subaccounts | None = None  # None until the subaccounts client (#11) is wired in

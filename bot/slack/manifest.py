@@ -23,23 +23,32 @@ from urllib.parse import urlsplit
 EVENTS_PATH = "/slack/events"  # where HTTP mode listens (bot/slack/server.py serves the same path)
 
 NAME = "Kalshi Balance"
-DESCRIPTION = "Your Kalshi balance in Slack, only to you, and a heads-up in a channel when it runs low."
+DESCRIPTION = (
+    "Your Kalshi balance in Slack, only to you, its week at a glance, a daily digest and a heads-up "
+    "when it runs low."
+)
 BACKGROUND_COLOR = "#0b3d2e"
 SLASH_COMMAND = {
     "command": "/balance",
     "description": "Show your Kalshi balance (only you see it); manage the low-balance alert",
-    "usage_hint": "[sub N | all | alert | alert 250 | alert off | help]",
+    "usage_hint": (
+        "[sub N | all | history 7d|30d|90d | alert | alert 250 | alert critical 50 | alert off | help]"
+    ),
     "should_escape": False,
 }
 BOT_SCOPES = (
     "commands",  # /balance
-    "chat:write",  # low-balance alerts
+    "chat:write",  # low-balance alerts and the daily digest
     "chat:write.public",  # alerts in a public channel the bot has not been invited to
 )
 #: Bot events the app subscribes to, e.g. ("app_home_opened",). Empty: no event subscription at all.
-BOT_EVENTS: tuple[str, ...] = ()
+BOT_EVENTS: tuple[str, ...] = ("app_home_opened",)  # publishes the Home tab (views.publish: no scope)
 #: The manifest's features.app_home, e.g. {"home_tab_enabled": True, ...}. None: Slack's defaults.
-APP_HOME: Mapping[str, bool] | None = None
+APP_HOME: Mapping[str, bool] | None = {
+    "home_tab_enabled": True,
+    "messages_tab_enabled": False,
+    "messages_tab_read_only_enabled": False,
+}
 
 HEADER = """\
 # Slack app manifest for the Kalshi balance bot, printed by `python -m bot manifest` (do not edit by

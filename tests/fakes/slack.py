@@ -76,6 +76,14 @@ class FakeSlack:
         with self._cond:
             return [c for c in self.calls if c.path == f"/api/{method}"]
 
+    def published_views(self) -> list[tuple[str, dict[str, Any]]]:
+        """(user id, view) of every ``views.publish`` call, the view decoded when sent as a string."""
+        views = []
+        for call in self.posts("views.publish"):
+            view = call.body.get("view")
+            views.append((str(call.body.get("user_id")), json.loads(view) if isinstance(view, str) else view))
+        return views
+
     def responses(self, name: str) -> list[Call]:
         with self._cond:
             return [c for c in self.calls if c.path == f"/response/{name}"]
@@ -114,6 +122,8 @@ class FakeSlack:
             return ApiReply(
                 body={"ok": True, "channel": call.body.get("channel"), "ts": f"{time.time():.6f}"}
             )
+        if call.method == "views.publish":
+            return ApiReply(body={"ok": True, "view": {"id": "V0HOME001", "type": "home"}})
         if call.method == "apps.connections.open":
             if self.socket_url is None:
                 return ApiReply(body={"ok": False, "error": "not_allowed_token_type"})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from bot.balance import Reading
+from bot.history.trend import Trend
 from bot.kalshi.errors import KalshiError
 from bot.kalshi.models import SUBACCOUNTS
 from bot.money import format_cents, format_dollars
@@ -23,6 +24,7 @@ from bot.slack.blocks.base import (
     slack_date,
     utc_text,
 )
+from bot.slack.blocks.history import trend_lines
 
 REFRESH_ACTION = "balance_refresh"
 
@@ -63,7 +65,7 @@ def refresh_button(view: View = None, label: str = "Refresh") -> Block:
     return {"type": "actions", "block_id": "balance_actions", "elements": [button]}
 
 
-def balance_message(reading: Reading, *, demo: bool, now: float) -> Message:
+def balance_message(reading: Reading, *, demo: bool, now: float, trend: Trend | None = None) -> Message:
     b = reading.balance
     available, portfolio, total = (
         format_dollars(b.available_dollars),
@@ -82,17 +84,20 @@ def balance_message(reading: Reading, *, demo: bool, now: float) -> Message:
     notes = [f"Updated by Kalshi {slack_date(b.updated_ts)} · {fresh}"]
     if demo:
         notes.insert(0, ":test_tube: *DEMO* account: demo-api figures, not real money")
-    blocks = build(
+    blocks = [
         header(f"{title}{demo_tag}"),
         fields(
             f"*Available balance*\n{available}",
             f"*Portfolio value*\n{portfolio}",
             f"*Total*\n{total}",
         ),
-        context(*notes),
-        refresh_button(sub),
-    )
-    return Message(text, blocks)
+    ]
+    lines = trend_lines(trend)
+    if lines is not None:
+        blocks.append(context(lines[0]))
+        text += f" {lines[1]}."
+    blocks += [context(*notes), refresh_button(sub)]
+    return Message(text, build(*blocks))
 
 
 def _slack_when(ts: int) -> str:

@@ -15,6 +15,7 @@ USAGE = (
     f"• `{COMMAND}`: available balance, portfolio value and total\n"
     f"• `{COMMAND} sub 3`: the same for one subaccount (0 is the primary account, 1 to 63 the others)\n"
     f"• `{COMMAND} all`: every subaccount's balance, when each was updated, and the sum\n"
+    f"• `{COMMAND} history [7d|30d|90d]`: the balance over time (default 7 days)\n"
     f"• `{COMMAND} alert`: the low-balance alert: levels, watched figure, mentions, channel, state\n"
     f"• `{COMMAND} alert 250`: warn when the balance falls below $250 (admins)\n"
     f"• `{COMMAND} alert critical 50`: a critical alert below $50, `critical off` clears it (admins)\n"

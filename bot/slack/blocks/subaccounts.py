@@ -1,21 +1,35 @@
-"""The ``/balance all`` reply: every subaccount's balance in one table, the sum, and a Refresh button.
+"""Subaccounts, two surfaces:
 
-Slack's ``table`` block holds up to 100 rows, so Kalshi's 64 subaccounts (0 = primary, 1..63), the
-heading and the total fit in one, right-aligned amounts and each update time in the reader's own time
-zone. The ``text`` fallback lists the same figures for notifications and screen readers.
+- the ``/balance all`` reply: every subaccount's balance in one table, the sum, and a Refresh button.
+  Slack's ``table`` block holds up to 100 rows, so Kalshi's 64 subaccounts (0 = primary, 1..63), the
+  heading and the total fit in one, right-aligned amounts and each update time in the reader's own time
+  zone. The ``text`` fallback lists the same figures for notifications and screen readers;
+- the one-line subaccount summary the digest and the Home tab show when there are several.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.balance import SubaccountsReading
 from bot.kalshi.models import SubaccountBalance
-from bot.money import format_dollars
+from bot.money import format_cents, format_dollars
 from bot.slack.blocks.balance import refresh_button
 from bot.slack.blocks.base import Block, Message, build, context, freshness, header, section, utc_text
 
 Cell = dict[str, Any]
+
+MAX_SHOWN = 20
+
+
+def subaccount_line(rows: Sequence[tuple[int, int]] | None) -> str | None:
+    """``Subaccounts: #0 $1.00 · #1 $2.00``; ``None`` unless there are at least two."""
+    if rows is None or len(rows) < 2:
+        return None
+    shown = " · ".join(f"#{number} {format_cents(cents)}" for number, cents in sorted(rows)[:MAX_SHOWN])
+    more = f" · and {len(rows) - MAX_SHOWN} more" if len(rows) > MAX_SHOWN else ""
+    return f"Subaccounts ({len(rows)}): {shown}{more}"
 
 
 def _text(value: str) -> Cell:

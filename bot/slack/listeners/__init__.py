@@ -11,12 +11,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.slack.context import BotContext
-from bot.slack.listeners import actions, commands
+from bot.slack.listeners import actions, commands, events
 
 
 def register_listeners(app: App, ctx: BotContext) -> None:
     commands.register(app, ctx)
     actions.register(app, ctx)
+    events.register(app, ctx)
 
 
 __all__ = ["BotContext", "register_listeners"]

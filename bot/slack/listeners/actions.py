@@ -1,5 +1,6 @@
 """Buttons: Refresh on a ``/balance`` reply replaces it with fresh figures of the same view (the
-account, one subaccount, or all of them: the button's value says which)."""
+account, one subaccount, or all of them: the button's value says which); Refresh on the Home tab
+republishes it."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
-from bot.slack.answers import answer, view_reply
+from bot.slack.answers import answer, publish_home, view_reply
 from bot.slack.blocks import notices
 from bot.slack.blocks.balance import REFRESH_ACTION, view_of
+from bot.slack.blocks.home import HOME_REFRESH_ACTION
 from bot.slack.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -31,4 +34,11 @@ def register(app: App, ctx: BotContext) -> None:
         view = view_of(first.get("value"))  # the view the button was rendered with; junk: the account
         ctx.background.submit(answer, respond, partial(view_reply, ctx, view, fresh=True), replace=True)
 
+    def on_home_refresh(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user = (body.get("user") or {}).get("id")
+        if isinstance(user, str):
+            ctx.background.submit(publish_home, ctx, client, user, fresh=True)
+
     app.action(REFRESH_ACTION)(on_refresh)
+    app.action(HOME_REFRESH_ACTION)(on_home_refresh)

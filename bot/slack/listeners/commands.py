@@ -1,5 +1,6 @@
-"""``/balance``: acknowledged at once; the figures go in the ack when already in hand, otherwise they are
-read on the answer pool and sent through the response_url."""
+"""``/balance``: acknowledged at once; the figures go in the ack when already in hand (and no history is
+kept, which needs a store read), otherwise they are read on the answer pool and sent through the
+response_url. ``/balance history`` reads the store on the answer pool."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.slack import command_parser
-from bot.slack.answers import alert_reply, answer, cached_view, view_reply
+from bot.slack.answers import alert_reply, answer, cached_view, history_reply, view_reply
 from bot.slack.blocks import notices
 from bot.slack.blocks.balance import View
 from bot.slack.blocks.base import COMMAND
@@ -38,6 +39,10 @@ def register(app: App, ctx: BotContext) -> None:
                 ctx.background.submit(
                     answer, respond, partial(view_reply, ctx, view, fresh=False), replace=False
                 )
+        elif isinstance(parsed, command_parser.ShowHistory):
+            ack()
+            render = partial(history_reply, ctx, parsed.days)
+            ctx.background.submit(answer, respond, render, replace=False)
         else:
             ack()
             render = partial(alert_reply, ctx, parsed, user or "")

@@ -1,0 +1,155 @@
+"""The daily digest: when it is due, and the background job that posts it exactly once a day.
+
+- The day's digest is recorded in the store (``digest_log``, one row per day in BALANCE_DIGEST_TZ).
+  A restart reads it back, and only the holder of the sender lock runs this job (bot.background), so
+  with several processes one posts.
+- It is recorded as sent right after Slack accepts the post, never before: a refused post is tried
+  again at the next check (not sooner than Slack's Retry-After) and never recorded as sent. The one
+  window in which it could repeat is a crash (or the loss of the sender lock) in the instant between
+  Slack's "ok" and that commit; we chose that over recording first, which could lose the day's digest.
+- Missed: when the process was not running (or Slack kept refusing) at the digest time, it is sent
+  when the job runs within the hour after; later than that the day is recorded as skipped and logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import time as time_of_day
+from zoneinfo import ZoneInfo
+
+from bot.balance import BalanceReader
+from bot.config import DigestSettings
+from bot.history.store import SENT, SKIPPED, DigestLog
+from bot.history.trend import HistoryView
+from bot.kalshi.errors import KalshiError
+from bot.slack.blocks.base import Message
+from bot.slack.blocks.digest import digest_message
+from bot.slack.context import Subaccounts
+from bot.slack.poster import Delivery
+
+log = logging.getLogger(__name__)
+
+GRACE_SECONDS = 3600.0  # a digest missed at its time is still sent within this long after it
+
+
+@dataclass(frozen=True)
+class Slot:
+    day: str  # YYYY-MM-DD in the digest's zone
+    at: float  # unix seconds
+
+
+class Schedule:
+    def __init__(self, settings: DigestSettings) -> None:
+        self.zone = ZoneInfo(settings.zone)
+        self.time = time_of_day(settings.hour, settings.minute, settings.second)
+        self.text = settings.time_text
+
+    def on(self, day: date) -> Slot:
+        return Slot(day.isoformat(), datetime.combine(day, self.time, tzinfo=self.zone).timestamp())
+
+    def latest(self, now: float) -> Slot:
+        """The last digest time at or before ``now``."""
+        today = datetime.fromtimestamp(now, self.zone).date()
+        slot = self.on(today)
+        return slot if slot.at <= now else self.on(today - timedelta(days=1))
+
+    def next(self, now: float) -> Slot:
+        """The first digest time after ``now``."""
+        today = datetime.fromtimestamp(now, self.zone).date()
+        slot = self.on(today)
+        return slot if slot.at > now else self.on(today + timedelta(days=1))
+
+
+class DigestJob:
+    name = "daily digest"
+
+    def __init__(
+        self,
+        *,
+        schedule: Schedule,
+        reader: BalanceReader,
+        log_store: DigestLog,
+        history: HistoryView,
+        post: Callable[[Message], Delivery],
+        channel: str,
+        retry_seconds: float,
+        alert_status: Callable[[], Message] | None = None,
+        subaccounts: Subaccounts | None = None,
+        demo: bool = False,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.schedule = schedule
+        self.reader = reader
+        self.log_store = log_store
+        self.history = history
+        self.post = post
+        self.channel = channel
+        self.retry_seconds = retry_seconds
+        self.alert_status = alert_status
+        self.subaccounts = subaccounts
+        self.demo = demo
+        self.wall = wall
+        self._settled: str | None = None  # the last day known recorded: spares the store a query a tick
+
+    def tick(self) -> float:
+        now = self.wall()
+        slot = self.schedule.latest(now)
+        if slot.day != self._settled:
+            retry = self._due(slot, now)
+            if retry is not None:
+                return retry
+        return max(0.05, self.schedule.next(now).at - now)
+
+    def _due(self, slot: Slot, now: float) -> float | None:
+        """Post or skip the digest of ``slot``; the seconds until a retry, or None when settled."""
+        if self.log_store.digest_status(slot.day) is not None:
+            self._settled = slot.day
+            return None
+        late = now - slot.at
+        if late > GRACE_SECONDS:
+            if self.log_store.record_digest(slot.day, SKIPPED, now):
+                log.warning(
+                    "skipped the daily digest of %s: it was not sent within an hour of %s (the bot was "
+                    "not running, or Slack refused it); the next one is due %s",
+                    slot.day,
+                    self.schedule.text,
+                    datetime.fromtimestamp(self.schedule.next(now).at, self.schedule.zone).isoformat(),
+                )
+            self._settled = slot.day
+            return None
+        try:
+            reading = self.reader.read()
+        except KalshiError as exc:
+            log.warning("daily digest of %s waits: the balance read failed (%s)", slot.day, exc)
+            return self.retry_seconds
+        message = digest_message(
+            reading,
+            day=slot.day,
+            trend=self.history.trend(reading.balance.balance_cents),
+            alert=self.alert_status() if self.alert_status is not None else None,
+            subaccounts=self._subaccounts(),
+            demo=self.demo,
+        )
+        delivery = self.post(message)
+        if not delivery.ok:
+            log.warning("daily digest of %s not delivered; it will be tried again", slot.day)
+            return max(self.retry_seconds, delivery.retry_after or 0.0)
+        if self.log_store.record_digest(slot.day, SENT, self.wall()):
+            log.info("posted the daily digest of %s to %s", slot.day, self.channel)
+        else:  # only when another process posted it too: the sender lock was lost mid-post
+            log.error("the daily digest of %s was also recorded by another process", slot.day)
+        self._settled = slot.day
+        return None
+
+    def _subaccounts(self) -> list[tuple[int, int]] | None:
+        if self.subaccounts is None:
+            return None
+        try:
+            return list(self.subaccounts())
+        except KalshiError as exc:
+            log.warning("the digest goes without the subaccounts: %s", exc)
+            return None

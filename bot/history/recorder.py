@@ -1,0 +1,65 @@
+"""The background job that keeps the history: one sample per check, and the retention rules once an hour.
+
+It runs in the loop of :mod:`bot.background` right after the alert check, and takes that check's
+reading when it is only seconds old, so the two share one Kalshi request. A failed read is no sample.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from bot.balance import BalanceReader, Reading
+from bot.history.store import HistoryStore, Sample
+from bot.kalshi.errors import KalshiError
+
+log = logging.getLogger(__name__)
+
+COMPACT_EVERY_SECONDS = 3600.0
+REUSE_SECONDS = 5.0  # a reading this recent (the alert check's, a /balance) is taken as this check's
+
+
+class HistoryRecorder:
+    name = "history"
+
+    def __init__(
+        self,
+        reader: BalanceReader,
+        store: HistoryStore,
+        interval_seconds: float,
+        *,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.reader = reader
+        self.store = store
+        self.interval_seconds = interval_seconds
+        self.wall = wall
+        self._recorded: Reading | None = None
+        self._compacted_at: float | None = None
+
+    def _reading(self) -> Reading | None:
+        latest = self.reader.latest()
+        if latest is not None and latest.age(self.reader.clock()) <= min(
+            REUSE_SECONDS, self.interval_seconds / 2
+        ):
+            return latest
+        try:
+            return self.reader.read()
+        except KalshiError as exc:
+            log.info("no history sample this time: the balance read failed (%s)", exc)
+            return None
+
+    def tick(self) -> float:
+        reading = self._reading()
+        if reading is not None and reading is not self._recorded:
+            b = reading.balance
+            self.store.add_sample(
+                Sample.reading(reading.fetched_wall, b.balance_cents, b.portfolio_value_cents)
+            )
+            self._recorded = reading
+        now = self.wall()
+        if self._compacted_at is None or now - self._compacted_at >= COMPACT_EVERY_SECONDS:
+            self.store.compact(now)
+            self._compacted_at = now
+        return self.interval_seconds

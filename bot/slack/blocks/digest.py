@@ -1,0 +1,62 @@
+"""The daily digest posted in a channel: the figures, the change since yesterday, the week's sparkline,
+the alert state and, when there are several, the subaccounts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.balance import Reading
+from bot.history.trend import Trend
+from bot.money import format_cents
+from bot.slack.blocks.base import Block, Message, build, context, fields, header, section, slack_date
+from bot.slack.blocks.subaccounts import subaccount_line
+
+
+def digest_message(
+    reading: Reading,
+    *,
+    day: str,
+    trend: Trend | None,
+    alert: Message | None,
+    subaccounts: Sequence[tuple[int, int]] | None = None,
+    demo: bool = False,
+) -> Message:
+    b = reading.balance
+    available, portfolio, total = (
+        format_cents(b.balance_cents),
+        format_cents(b.portfolio_value_cents),
+        format_cents(b.total_cents),
+    )
+    demo_tag = " (DEMO)" if demo else ""
+    change = trend.change if trend is not None and trend.change else "n/a (no sample from yesterday yet)"
+    spark = trend.sparkline if trend is not None else ""
+    text = (
+        f"Kalshi daily digest{demo_tag}, {day}: available {available}, portfolio value {portfolio}, "
+        f"total {total}. Change since yesterday {change}."
+    )
+    blocks: list[Block] = [
+        header(f"Kalshi daily digest{demo_tag} · {day}"),
+        fields(
+            f"*Available balance*\n{available}",
+            f"*Portfolio value*\n{portfolio}",
+            f"*Total*\n{total}",
+            f"*Change since yesterday*\n{change}",
+        ),
+    ]
+    if spark:
+        blocks.append(section(f"*Last 7 days* `{spark}`"))
+        text += f" Last 7 days {spark}."
+    subs = subaccount_line(subaccounts)
+    if subs is not None:
+        blocks.append(context(subs))
+        text += f" {subs}."
+    if alert is not None:
+        blocks += alert.blocks
+        text += f" {alert.text}"
+    else:
+        blocks.append(context("Low-balance alert: not set up on this bot."))
+    notes = [f"Figures updated by Kalshi {slack_date(b.updated_ts)}"]
+    if demo:
+        notes.insert(0, ":test_tube: *DEMO* account: demo-api figures, not real money")
+    blocks.append(context(*notes))
+    return Message(text, build(*blocks))

@@ -1,0 +1,69 @@
+"""The account over time: ``/balance history`` and the trend line the other surfaces show."""
+
+from __future__ import annotations
+
+from bot.history.trend import Point, Summary, Trend
+from bot.money import format_cents
+from bot.slack.blocks.base import COMMAND, Message, build, context, fields, header, section, slack_date
+
+
+def trend_lines(trend: Trend | None) -> tuple[str, str] | None:
+    """(mrkdwn, plain text) for the 24 h change and the 7-day sparkline; ``None`` without history."""
+    if trend is None:
+        return None
+    change = trend.change or "n/a (no sample in the last 24 h)"
+    return (
+        f"*24 h:* {change}   *7 d:* `{trend.sparkline}`",
+        f"24 h change {change}; 7 days {trend.sparkline}",
+    )
+
+
+def _when(point: Point) -> str:
+    ts = int(point.at)
+    return slack_date(ts, "{date_short_pretty}") if point.daily else slack_date(ts)
+
+
+def _figure(label: str, point: Point) -> str:
+    return f"*{label}*\n{format_cents(point.cents)}\n{_when(point)}"
+
+
+def history_message(summary: Summary, *, demo: bool) -> Message:
+    demo_tag = " (DEMO)" if demo else ""
+    title = f"Kalshi balance, last {summary.days} days{demo_tag}"
+    text = (
+        f"{title}: available balance {format_cents(summary.first.cents)} to "
+        f"{format_cents(summary.latest.cents)}, change {summary.change}; lowest "
+        f"{format_cents(summary.lowest.cents)}, highest {format_cents(summary.highest.cents)}. "
+        f"{summary.sparkline}"
+    )
+    notes = [f"Available balance, {summary.samples} sample(s) kept by the bot's own checks"]
+    if demo:
+        notes.insert(0, ":test_tube: *DEMO* account: demo-api figures, not real money")
+    blocks = build(
+        header(title),
+        section(f"`{summary.sparkline}`\n*Change over the period:* {summary.change}"),
+        fields(
+            _figure("First", summary.first),
+            _figure("Latest", summary.latest),
+            _figure("Lowest", summary.lowest),
+            _figure("Highest", summary.highest),
+        ),
+        context(*notes),
+    )
+    return Message(text, blocks)
+
+
+def no_history_message(interval_seconds: float) -> Message:
+    text = (
+        f"No balance history yet: the bot keeps a sample at each of its checks (every "
+        f"{interval_seconds:g} s), so the first appears within a minute or so."
+    )
+    return Message(text, build(section(f":hourglass_flowing_sand: {text}")))
+
+
+def history_off_message() -> Message:
+    text = (
+        "This bot keeps no balance history: its operator turns it on with BALANCE_HISTORY_INTERVAL "
+        f"(or with the low-balance alert or the daily digest). `{COMMAND}` still shows the balance."
+    )
+    return Message(text, build(section(f":information_source: {text}")))

@@ -1,0 +1,128 @@
+"""The App Home tab: the figures with the 24 h change and the week's sparkline, the subaccounts when
+there are several, the alert (levels, state, last check) and a Refresh button; or why there are none."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.balance import Reading
+from bot.history.trend import Trend
+from bot.kalshi.errors import KalshiError
+from bot.money import format_cents
+from bot.slack.blocks.base import (
+    Block,
+    Message,
+    clip,
+    context,
+    escape,
+    fields,
+    freshness,
+    header,
+    section,
+    slack_date,
+)
+from bot.slack.blocks.history import trend_lines
+from bot.slack.blocks.subaccounts import subaccount_line
+
+HOME_REFRESH_ACTION = "home_refresh"
+View = dict[str, Any]
+
+
+def _view(blocks: list[Block]) -> View:
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def _refresh(label: str = "Refresh") -> Block:
+    button = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+        "action_id": HOME_REFRESH_ACTION,
+        "value": "refresh",
+    }
+    return {"type": "actions", "block_id": "home_actions", "elements": [button]}
+
+
+def _alert_blocks(alert: Message | None) -> list[Block]:
+    if alert is None:
+        return [context("Low-balance alert: not set up on this bot.")]
+    return list(alert.blocks)
+
+
+def home_view(
+    reading: Reading,
+    *,
+    now: float,
+    trend: Trend | None,
+    history_kept: bool,
+    alert: Message | None,
+    subaccounts: Sequence[tuple[int, int]] | None = None,
+    demo: bool = False,
+) -> View:
+    b = reading.balance
+    demo_tag = " (DEMO)" if demo else ""
+    blocks: list[Block] = [
+        header(f"Kalshi balance{demo_tag}"),
+        fields(
+            f"*Available balance*\n{format_cents(b.balance_cents)}",
+            f"*Portfolio value*\n{format_cents(b.portfolio_value_cents)}",
+            f"*Total*\n{format_cents(b.total_cents)}",
+        ),
+    ]
+    lines = trend_lines(trend)
+    if lines is not None:
+        blocks.append(context(lines[0]))
+    elif history_kept:
+        blocks.append(
+            context("No history yet: the 24 h change and the week's sparkline follow the first checks.")
+        )
+    else:
+        blocks.append(
+            context("This bot keeps no balance history (its operator sets BALANCE_HISTORY_INTERVAL).")
+        )
+    subs = subaccount_line(subaccounts)
+    if subs is not None:
+        blocks.append(context(subs))
+    notes = [f"Updated by Kalshi {slack_date(b.updated_ts)} · {freshness(reading.age(now))}"]
+    if demo:
+        notes.insert(0, ":test_tube: *DEMO* account: demo-api figures, not real money")
+    blocks += [context(*notes), {"type": "divider"}, *_alert_blocks(alert), _refresh()]
+    return _view(blocks)
+
+
+def home_error_view(error: KalshiError, *, alert: Message | None, demo: bool = False) -> View:
+    demo_tag = " (DEMO)" if demo else ""
+    sentence = clip(escape(error.sentence()), 1000)
+    blocks: list[Block] = [
+        header(f"Kalshi balance{demo_tag}"),
+        section(f":warning: Couldn't read the Kalshi balance. {sentence}"),
+    ]
+    hint = error.hint()
+    if hint:
+        blocks.append(context(f":bulb: {escape(hint)}"))
+    blocks += [{"type": "divider"}, *_alert_blocks(alert), _refresh("Try again")]
+    return _view(blocks)
+
+
+def home_refused_view(*, channels_only: bool) -> View:
+    if channels_only:
+        why = (
+            "This bot shows the Kalshi balance only in the channels its operator allowed, so not here. "
+            "Type `/balance` in one of them."
+        )
+    else:
+        why = (
+            "The Kalshi balance isn't available to you. "
+            "Ask whoever runs this bot to add your user to the allowed users."
+        )
+    return _view([header("Kalshi balance"), section(f":no_entry: {why}")])
+
+
+def home_failed_view() -> View:
+    return _view(
+        [
+            header("Kalshi balance"),
+            section(":warning: Something went wrong on our side. The bot's log has the details."),
+            _refresh("Try again"),
+        ]
+    )
