@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 from bot.kalshi.errors import KalshiError, Maintenance
@@ -122,6 +123,11 @@ class BalanceReader:
 
         return self._read(ALL, fetch, fresh)
 
+    def subaccount_rows(self) -> list[tuple[int, Decimal]]:
+        """(number, exact dollars) for each subaccount, sorted, through :meth:`read_all` (the digest and
+        the Home tab show them as one line)."""
+        return [(s.subaccount, s.balance_dollars) for s in self.read_all().subaccounts.subaccounts]
+
     # -- the single flight -------------------------------------------------------------------------------
     def _cached(self, key: Hashable) -> Reading | SubaccountsReading | None:
         last = self._last.get(key)
@@ -169,8 +175,11 @@ class BalanceReader:
         """Ask Kalshi's exchange status once; any failure of that leaves the original error as it is."""
         try:
             status = self.source.get_exchange_status()
-        except KalshiError as exc:
-            log.info("exchange status unavailable too: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - it only explains an error: it may never replace it
+            log.info(
+                "exchange status unavailable too: %s",
+                exc if isinstance(exc, KalshiError) else type(exc).__name__,
+            )
             return None
         if status.exchange_active:
             return None

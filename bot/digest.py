@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as time_of_day
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bot.balance import BalanceReader
@@ -145,7 +146,7 @@ class DigestJob:
         self._settled = slot.day
         return None
 
-    def _subaccounts(self) -> list[tuple[int, int]] | None:
+    def _subaccounts(self) -> list[tuple[int, Decimal]] | None:
         if self.subaccounts is None:
             return None
         try:

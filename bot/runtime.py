@@ -108,7 +108,13 @@ def build_runtime(settings: Settings) -> Runtime:
     reader = BalanceReader(client, settings.freshness_seconds)
     access = Access(settings.slack.allowed_users, settings.slack.allowed_channels)
     background = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="answer")
-    ctx = BotContext(reader=reader, access=access, demo=settings.kalshi.demo, background=background)
+    ctx = BotContext(
+        reader=reader,
+        access=access,
+        demo=settings.kalshi.demo,
+        background=background,
+        subaccounts=reader.subaccount_rows,
+    )
     web = make_web_client(settings.slack)
     checks, store = None, None
     if settings.history is not None:

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import Block
 from bot.history.sqlite import SQLiteStore
 from bot.history.store import Sample
 from tests.bot_process import APP_TOKEN, BotProcess, event_envelope, home_opened_event
-from tests.fakes.kalshi import FakeKalshi
+from tests.fakes.kalshi import SUBACCOUNT_BALANCES, FakeKalshi, subaccount_row
 from tests.fakes.slack import FakeSlack
 from tests.fakes.socket_mode import FakeSocketMode
 
@@ -138,3 +138,17 @@ def test_home_over_socket_mode(
     ((user, view),) = wait_views(slack)
     assert user == "U0TRADER1" and "$1,234.56" in json.dumps(view)
     assert bot.stop() == 0
+
+
+def test_home_lists_several_subaccounts_exactly(
+    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack
+) -> None:
+    kalshi.set_subaccounts(
+        subaccount_row(0, "1000.00"), subaccount_row(2, "12.3456"), subaccount_row(2, "0.0001", index=1)
+    )
+    bot = start_bot(BALANCE_ALLOWED_USERS="U0TRADER1")
+    bot.open_home("U0TRADER1")
+    ((_, view),) = wait_views(slack)
+    validate_view(view)
+    assert "Subaccounts (2): #0 $1,000.00 · #2 $12.3457" in json.dumps(view, ensure_ascii=False)
+    assert kalshi.seen(SUBACCOUNT_BALANCES)[-1].verified

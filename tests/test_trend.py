@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from hypothesis import given
@@ -118,7 +119,7 @@ def test_digest_and_history_messages_fit_slacks_limits() -> None:
         "Low-balance alert: below $250.00, state OK.",
         [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}],
     )
-    subs = [(i, i * 100) for i in range(40)]
+    subs = [(i, Decimal(i)) for i in range(40)]
     for message in [
         digest.digest_message(reading, day="2026-11-26", trend=None, alert=None),
         digest.digest_message(

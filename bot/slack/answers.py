@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from decimal import Decimal
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
@@ -139,7 +140,7 @@ def home_for(ctx: BotContext, user: str | None, *, fresh: bool) -> home_blocks.V
     )
 
 
-def _subaccounts(ctx: BotContext) -> list[tuple[int, int]] | None:
+def _subaccounts(ctx: BotContext) -> list[tuple[int, Decimal]] | None:
     if ctx.subaccounts is None:
         return None
     try:

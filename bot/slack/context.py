@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Protocol
 
 from bot.balance import BalanceReader
@@ -26,8 +27,9 @@ class AlertControl(Protocol):
     def turn_off(self, user_id: str, *, level: str = ...) -> Message: ...
 
 
-Subaccounts = Callable[[], Sequence[tuple[int, int]]]
-"""(subaccount number, available balance in cents) for each subaccount; shown when there are several."""
+Subaccounts = Callable[[], Sequence[tuple[int, Decimal]]]
+"""(subaccount number, its exact balance in dollars) for each subaccount, sorted; shown when there are
+several. Wired to :meth:`bot.balance.BalanceReader.subaccount_rows` (the one read path)."""
 
 
 @dataclass
@@ -38,4 +40,4 @@ class BotContext:
     background: Executor  # where answers that need Kalshi are prepared and sent
     alerts: AlertControl | None = None
     history: HistoryView | None = None  # None: the bot keeps no history (no checks of its own)
-    subaccounts: Subaccounts | None = None  # None until the subaccounts client (#11) is wired in
+    subaccounts: Subaccounts | None = None  # None: the surfaces go without the subaccount line

@@ -4,6 +4,7 @@ the alert state and, when there are several, the subaccounts."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from bot.balance import Reading
 from bot.history.trend import Trend
@@ -18,7 +19,7 @@ def digest_message(
     day: str,
     trend: Trend | None,
     alert: Message | None,
-    subaccounts: Sequence[tuple[int, int]] | None = None,
+    subaccounts: Sequence[tuple[int, Decimal]] | None = None,
     demo: bool = False,
 ) -> Message:
     b = reading.balance

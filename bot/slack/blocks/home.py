@@ -4,6 +4,7 @@ there are several, the alert (levels, state, last check) and a Refresh button; o
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from bot.balance import Reading
@@ -56,7 +57,7 @@ def home_view(
     trend: Trend | None,
     history_kept: bool,
     alert: Message | None,
-    subaccounts: Sequence[tuple[int, int]] | None = None,
+    subaccounts: Sequence[tuple[int, Decimal]] | None = None,
     demo: bool = False,
 ) -> View:
     b = reading.balance

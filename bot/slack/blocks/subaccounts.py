@@ -10,11 +10,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from bot.balance import SubaccountsReading
 from bot.kalshi.models import SubaccountBalance
-from bot.money import format_cents, format_dollars
+from bot.money import format_dollars
 from bot.slack.blocks.balance import refresh_button
 from bot.slack.blocks.base import Block, Message, build, context, freshness, header, section, utc_text
 
@@ -23,11 +24,11 @@ Cell = dict[str, Any]
 MAX_SHOWN = 20
 
 
-def subaccount_line(rows: Sequence[tuple[int, int]] | None) -> str | None:
-    """``Subaccounts: #0 $1.00 · #1 $2.00``; ``None`` unless there are at least two."""
+def subaccount_line(rows: Sequence[tuple[int, Decimal]] | None) -> str | None:
+    """``Subaccounts (2): #0 $1.00 · #1 $2.3456``, exact dollars; ``None`` unless there are at least two."""
     if rows is None or len(rows) < 2:
         return None
-    shown = " · ".join(f"#{number} {format_cents(cents)}" for number, cents in sorted(rows)[:MAX_SHOWN])
+    shown = " · ".join(f"#{number} {format_dollars(amount)}" for number, amount in sorted(rows)[:MAX_SHOWN])
     more = f" · and {len(rows) - MAX_SHOWN} more" if len(rows) > MAX_SHOWN else ""
     return f"Subaccounts ({len(rows)}): {shown}{more}"
 
