@@ -1,4 +1,8 @@
-"""Logging for operators: one format, to stderr, with every configured secret scrubbed from each line."""
+"""Logging for operators: one format, to stderr, with every configured secret scrubbed from each line.
+
+One record is one line: CR and LF in anything a record quotes (its arguments, an exception's text, a
+traceback) are written as ``\\r`` and ``\\n``, so nothing quoted can start a line that looks like ours.
+"""
 
 from __future__ import annotations
 
@@ -31,9 +35,22 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class OneLineFormatter(logging.Formatter):
+    """Formats as usual, then escapes CR and LF so the record stays on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return escape_line_breaks(super().format(record))
+
+
+def escape_line_breaks(text: str) -> str:
+    if "\n" not in text and "\r" not in text:
+        return text
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def setup(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(OneLineFormatter(FORMAT))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

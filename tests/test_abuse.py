@@ -26,6 +26,7 @@ from bot.kalshi.errors import KalshiError
 from bot.runtime import Runtime, build_runtime
 from bot.slack import blocks
 from bot.slack.server import wsgi_app
+from bot.slack.signatures import RequestVerifier
 from tests.bot_process import SIGNING_SECRET, BotProcess, bot_env, command_body
 from tests.fakes.kalshi import FakeKalshi, Reply
 from tests.fakes.slack import FakeSlack
@@ -76,7 +77,7 @@ def dispatch(rt: Runtime, body: str) -> tuple[str, bytes]:
         "wsgi.url_scheme": "http",
     }
     status: list[str] = []
-    out = b"".join(wsgi_app(rt.app)(environ, lambda s, h: status.append(s)))  # type: ignore[arg-type, return-value]
+    out = b"".join(wsgi_app(rt.app, RequestVerifier(SIGNING_SECRET))(environ, lambda s, h: status.append(s)))  # type: ignore[arg-type, return-value]
     return status[0], out
 
 

@@ -8,6 +8,7 @@ Both stop cleanly on SIGTERM (what a PaaS sends on restart) and SIGINT, stopping
 
 from __future__ import annotations
 
+import io
 import logging
 import signal
 import threading
@@ -22,6 +23,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from bot.slack.app import check_slack_token
+from bot.slack.signatures import RequestVerifier
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -34,7 +36,9 @@ MAX_BODY_BYTES = 256 * 1024  # Slack's payloads are a few KB; anything larger is
 HTTP_THREADS = 8
 
 
-def wsgi_app(app: App) -> WSGIApplication:
+def wsgi_app(app: App, verifier: RequestVerifier) -> WSGIApplication:
+    """Slack's requests go to Bolt once ``verifier`` accepts their signature; nothing else reaches Bolt
+    (whose own check logs a refused body) or the log beyond one fixed line."""
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -42,7 +46,12 @@ def wsgi_app(app: App) -> WSGIApplication:
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in {"GET", "HEAD"}:
             start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
             return [b"ok\n"]
-        if path == EVENTS_PATH:
+        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+            refusal = _verify(environ, verifier)
+            if refusal is not None:
+                log.warning("refused a request without a valid Slack signature (%s)", refusal)
+                start_response("401 Unauthorized", [("Content-Type", "text/plain; charset=utf-8")])
+                return [b"invalid request\n"]
             try:
                 return bolt(environ, start_response)
             except Exception as exc:  # noqa: BLE001 - a body Bolt cannot parse: the sender's fault, not a crash
@@ -53,6 +62,19 @@ def wsgi_app(app: App) -> WSGIApplication:
         return [b"not found\n"]
 
     return application
+
+
+def _verify(environ: WSGIEnvironment, verifier: RequestVerifier) -> str | None:
+    """Read the body, check its signature, and put the body back for Bolt to read."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return verifier.refusal(
+        environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"), environ.get("HTTP_X_SLACK_SIGNATURE"), body
+    )
 
 
 def serve(settings: Settings) -> int:
@@ -80,9 +102,10 @@ def _on_signals(handler: Callable[[int, FrameType | None], Any]) -> None:
 def _run_http(runtime: Runtime, settings: Settings) -> int:
     from waitress.server import create_server
 
-    assert settings.slack is not None
+    assert settings.slack is not None and settings.slack.signing_secret is not None
+    verifier = RequestVerifier(settings.slack.signing_secret.reveal())
     server = create_server(
-        wsgi_app(runtime.app),
+        wsgi_app(runtime.app, verifier),
         host=settings.slack.host,
         port=settings.slack.port,
         threads=HTTP_THREADS,

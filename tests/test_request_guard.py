@@ -1,0 +1,80 @@
+"""What reaches the log and the app from requests that are not Slack's: the bot as a process.
+
+Unverified requests leave one short fixed line and no body; a malformed timestamp is a 401, not a 500;
+a signed request replayed verbatim is refused.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from tests.bot_process import BotProcess, command_body
+from tests.fakes.kalshi import FakeKalshi
+from tests.fakes.slack import FakeSlack
+
+FORGED = "\n2026-01-01 00:00:00,000 ERROR bot.alerts.monitor: FORGED-LINE balance gone"
+
+
+@pytest.fixture
+def bot(start_bot: Callable[..., BotProcess]) -> BotProcess:
+    return start_bot()
+
+
+def post_raw(bot: BotProcess, body: bytes, headers: dict[str, str | bytes]) -> httpx.Response:
+    h: dict[str, str | bytes] = {"Content-Type": "application/x-www-form-urlencoded", **headers}
+    return httpx.post(f"{bot.url}/slack/events", content=body, headers=h, timeout=10)
+
+
+def test_unsigned_body_cannot_forge_a_log_line(bot: BotProcess, kalshi: FakeKalshi) -> None:
+    ts = str(int(time.time()))
+    response = post_raw(
+        bot, FORGED.encode(), {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": "v0=" + "0" * 64}
+    )
+    assert response.status_code == 401
+    time.sleep(0.2)
+    logs = bot.logs()
+    assert "FORGED-LINE" not in logs
+    assert "refused a request without a valid Slack signature" in logs
+    assert kalshi.count == 0
+
+
+def test_unsigned_large_bodies_do_not_flood_the_log(bot: BotProcess) -> None:
+    size_before = len(bot.logs().encode())
+    body = b"x" * 250_000
+    for _ in range(20):
+        assert post_raw(bot, body, {"X-Slack-Signature": "v0=1"}).status_code == 401
+    time.sleep(0.2)
+    grown = len(bot.logs().encode()) - size_before
+    assert grown < 20 * 200, f"the log grew by {grown} bytes"
+
+
+@pytest.mark.parametrize("timestamp", ["not-a-number", "²", "1e9", ""])
+def test_malformed_timestamp_is_a_401_without_a_traceback(bot: BotProcess, timestamp: str) -> None:
+    response = post_raw(
+        bot,
+        b"command=%2Fbalance",
+        {"X-Slack-Request-Timestamp": timestamp.encode(), "X-Slack-Signature": "v0=ab"},
+    )
+    assert response.status_code == 401
+    time.sleep(0.2)
+    assert "Traceback" not in bot.logs()
+
+
+def test_exact_replay_of_a_signed_request_is_refused(
+    bot: BotProcess, kalshi: FakeKalshi, slack: FakeSlack
+) -> None:
+    body = command_body("", slack.response_url("replay"))
+    ts = int(time.time())
+    assert bot.post_signed(body, timestamp=ts).status_code == 200  # Slack's own delivery
+    slack.wait_response("replay")
+    before = kalshi.count
+    assert bot.post_signed(body, timestamp=ts).status_code == 401  # the same bytes, headers and all
+    time.sleep(0.3)
+    assert kalshi.count == before and len(slack.responses("replay")) == 1
+    # a new request from Slack (its own timestamp and signature) is still answered
+    assert bot.post_signed(body, timestamp=ts + 1).status_code == 200
+    slack.wait_response("replay", count=2)
