@@ -78,7 +78,7 @@ def cmd_serve(transport: str) -> int:
     settings = _load(Mode.SERVE, transport)
     if settings is None:
         return EXIT_CONFIG
-    logs.setup(settings.log_level, settings.secrets())
+    logs.setup(settings.log_level, settings.secrets(), settings.library_log_level)
     from bot.slack.server import serve
 
     return serve(settings)

@@ -28,6 +28,7 @@ BASE_URLS_BY_ENV = {
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{2,}$")
 MIN_ALERT_INTERVAL = 2.0  # one read every 2 s is 2.5% of the Basic tier's ~20 reads/s
 DEFAULT_PORT = 3000
+LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR"}
 
 
 class Secret:
@@ -121,14 +122,16 @@ class Settings:
     state_path: Path
     log_level: str
     database_url: Secret | None = None  # PostgreSQL for the alert state, instead of SQLite
+    library_log_level: str = "WARNING"  # the libraries' loggers (BOT_LOG_LEVEL_LIBRARIES)
 
     @property
     def store_name(self) -> str:
         return "PostgreSQL (DATABASE_URL)" if self.database_url else f"SQLite ({self.state_path})"
 
     def secrets(self) -> list[str]:
-        """Every secret value in force, for the log filter that keeps them out of logs."""
-        values = [self.kalshi.api_key_id.reveal()]
+        """Every secret value in force, for the log filter that keeps them out of logs; the private key
+        as the base64 lines of its PEM forms, so a piece of it is caught too."""
+        values = [self.kalshi.api_key_id.reveal(), *_pem_lines(self.kalshi.private_key)]
         if self.slack:
             values += [
                 s.reveal()
@@ -141,6 +144,22 @@ class Settings:
             if password:
                 values.append(password)
         return [v for v in values if v]
+
+
+def _pem_lines(key: object) -> list[str]:
+    """The base64 lines of a private key's PEM forms (PKCS#1 where it has one, PKCS#8)."""
+    from cryptography.hazmat.primitives import serialization
+
+    lines: list[str] = []
+    for form in (serialization.PrivateFormat.TraditionalOpenSSL, serialization.PrivateFormat.PKCS8):
+        try:
+            pem = key.private_bytes(  # type: ignore[attr-defined]
+                serialization.Encoding.PEM, form, serialization.NoEncryption()
+            ).decode()
+        except (AttributeError, ValueError, TypeError):
+            continue
+        lines += [line for line in pem.splitlines() if line and not line.startswith("-----")]
+    return lines
 
 
 class _Reader:
@@ -230,12 +249,24 @@ def load_settings(environ: Mapping[str, str], mode: Mode = Mode.SERVE, transport
     freshness = r.number("BALANCE_FRESHNESS_SECONDS", 2.0, minimum=0.0, unit="seconds")
     state_path = Path(r.get("BOT_STATE_PATH") or default_state_path(environ)).expanduser()
     log_level = (r.get("BOT_LOG_LEVEL") or "INFO").upper()
-    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+    if log_level not in LOG_LEVELS:
         r.problems.append("BOT_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
+    library_log_level = (r.get("BOT_LOG_LEVEL_LIBRARIES") or "WARNING").upper()
+    if library_log_level not in LOG_LEVELS:
+        r.problems.append("BOT_LOG_LEVEL_LIBRARIES must be one of DEBUG, INFO, WARNING, ERROR")
     database_url = _database_url(r) if alerts is not None else None
     if r.problems or kalshi is None:
         raise ConfigError(r.problems)
-    return Settings(kalshi, slack, alerts, freshness, state_path, log_level, database_url)
+    return Settings(
+        kalshi,
+        slack,
+        alerts,
+        freshness,
+        state_path,
+        log_level,
+        database_url,
+        library_log_level=library_log_level,
+    )
 
 
 def _database_url(r: _Reader) -> Secret | None:
@@ -270,10 +301,16 @@ def _private_key(r: _Reader) -> rsa.RSAPrivateKey | None:
         return None
     if path:
         name = "KALSHI_PRIVATE_KEY_PATH"
+        if "-----BEGIN" in path or "\n" in path or "\\n" in path:
+            r.problems.append(
+                f"{name} is not a readable file path (it looks like PEM text; put PEM text in "
+                "KALSHI_PRIVATE_KEY)"
+            )
+            return None
         try:
             text = Path(path).expanduser().read_text(encoding="ascii", errors="replace")
-        except OSError as exc:
-            r.problems.append(f"{name}: cannot read {path} ({exc.strerror or type(exc).__name__})")
+        except OSError as exc:  # the path itself is not shown: it is the variable's value
+            r.problems.append(f"{name} is not a readable file path ({exc.strerror or type(exc).__name__})")
             return None
     elif text:
         name = "KALSHI_PRIVATE_KEY"

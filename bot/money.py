@@ -34,7 +34,7 @@ def parse_dollars(text: str, *, maximum_cents: int = 100_000_000_00) -> int:
     if not raw:
         raise AmountError("an amount in dollars is needed, for example 250 or $1,000.50")
     if raw.startswith("-"):
-        raise AmountError(f"the amount must be positive, not {raw}")
+        raise AmountError("the amount must be positive")
     if not _DOLLARS.match(raw):
         raise AmountError(
             "the amount must be dollars and at most two decimals, for example 250, 250.00 or $1,000"

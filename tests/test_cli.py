@@ -116,3 +116,10 @@ def test_check_names_a_rejected_slack_token(kalshi: FakeKalshi, slack: FakeSlack
     result = run_cli(["check"], bot_env(kalshi.base_url, slack.api_url, tmp_path), tmp_path)
     assert result.returncode == 1
     assert "✗ Slack token: rejected by Slack (invalid_auth)" in result.stdout
+
+
+def test_pem_text_in_the_key_path_is_not_printed(tmp_path: Path) -> None:
+    env = {"KALSHI_API_KEY_ID": keys.KEY_ID, "KALSHI_PRIVATE_KEY_PATH": keys.pkcs1_pem()}
+    result = run_cli(["balance"], env, tmp_path)  # run_cli fails on any line of the key in the output
+    assert result.returncode == 2
+    assert "KALSHI_PRIVATE_KEY_PATH is not a readable file path (it looks like PEM text" in result.stderr

@@ -78,3 +78,29 @@ def test_exact_replay_of_a_signed_request_is_refused(
     # a new request from Slack (its own timestamp and signature) is still answered
     assert bot.post_signed(body, timestamp=ts + 1).status_code == 200
     slack.wait_response("replay", count=2)
+
+
+def library_lines(bot: BotProcess) -> list[str]:
+    """DEBUG and INFO lines from the libraries under the bot (Bolt's logger is bot.slack.bolt)."""
+    names = ("slack_sdk", "slack_bolt", "bot.slack.bolt", "urllib3", "httpx", "httpcore", "waitress")
+    return [
+        line
+        for line in bot.logs().splitlines()
+        for level in (" DEBUG ", " INFO ")
+        if level in line and line.split(level, 1)[1].startswith(names)
+    ]
+
+
+def test_library_loggers_stay_at_warning_unless_asked(
+    start_bot: Callable[..., BotProcess], slack: FakeSlack
+) -> None:
+    quiet = start_bot(BOT_LOG_LEVEL="DEBUG")
+    quiet.command("", slack.response_url("quiet"))
+    slack.wait_response("quiet")
+    time.sleep(0.3)
+    assert library_lines(quiet) == []
+    loud = start_bot(BOT_LOG_LEVEL="DEBUG", BOT_LOG_LEVEL_LIBRARIES="DEBUG")
+    loud.command("", slack.response_url("loud"))
+    slack.wait_response("loud")
+    time.sleep(0.3)
+    assert library_lines(loud), "the operator asked for the libraries' DEBUG lines"
