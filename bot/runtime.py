@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the Slack and alert stack is imported only by a serving pro
 
     from bot.alerts.monitor import AlertMonitor, Policy
     from bot.alerts.store import AlertStore, SenderLock
+    from bot.slack.app import BotIdentity
     from bot.slack.listeners import BotContext
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class Runtime:
     background: ThreadPoolExecutor
     context: BotContext
     monitor: AlertMonitor | None = None
+    identity: BotIdentity | None = None  # what Bolt authorizes requests with; learnt by the start-up check
 
     def start_background(self) -> None:
         if self.monitor is not None:
@@ -88,7 +90,7 @@ def build_runtime(settings: Settings) -> Runtime:
     from bot.alerts.control import AlertAdmin
     from bot.alerts.monitor import AlertMonitor
     from bot.slack.access import Access
-    from bot.slack.app import build_app, make_web_client
+    from bot.slack.app import BotIdentity, build_app, make_web_client
     from bot.slack.listeners import BotContext
     from bot.slack.poster import make_poster
 
@@ -106,5 +108,6 @@ def build_runtime(settings: Settings) -> Runtime:
         ctx.alerts = AlertAdmin(policy, store, settings.alerts.admin_users)
         monitor = AlertMonitor(policy, reader, store, make_poster(web, policy.channel), lock=lock)
         log.info("alerts on: %s, channel %s", store.describe(), policy.channel)
-    app = build_app(settings.slack, ctx, web)
-    return Runtime(client, reader, app, background, ctx, monitor)
+    identity = BotIdentity(settings.slack.bot_token.reveal())
+    app = build_app(settings.slack, ctx, web, identity)
+    return Runtime(client, reader, app, background, ctx, monitor, identity)

@@ -14,7 +14,7 @@ import pytest
 
 from tests.bot_process import BotProcess, command_body
 from tests.fakes.kalshi import FakeKalshi
-from tests.fakes.slack import FakeSlack
+from tests.fakes.slack import ApiReply, FakeSlack
 
 FORGED = "\n2026-01-01 00:00:00,000 ERROR bot.alerts.monitor: FORGED-LINE balance gone"
 
@@ -104,3 +104,29 @@ def test_library_loggers_stay_at_warning_unless_asked(
     slack.wait_response("loud")
     time.sleep(0.3)
     assert library_lines(loud), "the operator asked for the libraries' DEBUG lines"
+
+
+@pytest.mark.parametrize(
+    "auth_test",
+    [
+        ApiReply(
+            body={"ok": True, "team": "Desk", "user": "bot", "user_id": "U0BOT", "team_id": "T0DESK"}, delay=5
+        ),
+        ApiReply(body={"ok": False, "error": "invalid_auth"}),
+        ApiReply(status=503, body={"ok": False, "error": "service_unavailable"}, delay=4),
+    ],
+    ids=["slow", "refused", "down"],
+)
+def test_slack_api_slow_or_failing_never_holds_up_an_acknowledgement(
+    start_bot: Callable[..., BotProcess], kalshi: FakeKalshi, slack: FakeSlack, auth_test: ApiReply
+) -> None:
+    slack.always("auth.test", auth_test)
+    bot = start_bot()
+    for i in range(3):
+        t0 = time.monotonic()
+        ack = bot.command("help", slack.response_url(f"h{i}"))
+        assert ack.status_code == 200 and time.monotonic() - t0 < 3.0  # Slack's deadline
+        assert "/balance alert 250" in ack.json()["text"]
+    bot.command("", slack.response_url("figures"))
+    assert "$1,234.56" in slack.wait_response("figures").body["text"]
+    assert len(slack.posts("auth.test")) <= 1, "auth.test is called once, at start-up"

@@ -81,7 +81,7 @@ def serve(settings: Settings) -> int:
     """Run until SIGTERM or SIGINT; the exit code for the process."""
     assert settings.slack is not None
     runtime = build_runtime(settings)
-    threading.Thread(target=_log_token_check, args=(settings,), daemon=True, name="auth-test").start()
+    threading.Thread(target=_log_token_check, args=(settings, runtime), daemon=True, name="auth-test").start()
     runtime.start_background()
     try:
         if settings.slack.socket_mode:
@@ -155,9 +155,9 @@ def _run_socket_mode(runtime: Runtime, settings: Settings) -> int:
     return 0
 
 
-def _log_token_check(settings: Settings) -> None:
+def _log_token_check(settings: Settings, runtime: Runtime) -> None:
     assert settings.slack is not None
-    ok, line = check_slack_token(settings.slack)
+    ok, line = check_slack_token(settings.slack, runtime.identity)
     if ok:
         log.info("%s", line)
     else:
