@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,12 +17,11 @@ if TYPE_CHECKING:  # the Slack and alert stack is imported only by a serving pro
 
     from bot.alerts.monitor import AlertMonitor, Policy
     from bot.alerts.store import AlertStore, SenderLock
+    from bot.slack.answers import AnswerPool
     from bot.slack.app import BotIdentity
     from bot.slack.listeners import BotContext
 
 log = logging.getLogger(__name__)
-
-ANSWER_THREADS = 32
 
 
 def make_kalshi_client(kalshi: KalshiSettings) -> KalshiClient:
@@ -69,7 +67,7 @@ class Runtime:
     client: KalshiClient
     reader: BalanceReader
     app: App
-    background: ThreadPoolExecutor
+    background: AnswerPool
     context: BotContext
     monitor: AlertMonitor | None = None
     identity: BotIdentity | None = None  # what Bolt authorizes requests with; learnt by the start-up check
@@ -82,7 +80,7 @@ class Runtime:
         """Stop background work and close connections; safe to call more than once."""
         if self.monitor is not None:
             self.monitor.stop()
-        self.background.shutdown(wait=True, cancel_futures=False)  # answers under way still go out
+        self.background.shutdown()  # answers under way still go out
         self.client.close()
 
 
@@ -90,6 +88,7 @@ def build_runtime(settings: Settings) -> Runtime:
     from bot.alerts.control import AlertAdmin
     from bot.alerts.monitor import AlertMonitor
     from bot.slack.access import Access
+    from bot.slack.answers import AnswerPool
     from bot.slack.app import BotIdentity, build_app, make_web_client
     from bot.slack.listeners import BotContext
     from bot.slack.poster import make_poster
@@ -98,7 +97,7 @@ def build_runtime(settings: Settings) -> Runtime:
     client = make_kalshi_client(settings.kalshi)
     reader = BalanceReader(client, settings.freshness_seconds)
     access = Access(settings.slack.allowed_users, settings.slack.allowed_channels)
-    background = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="answer")
+    background = AnswerPool()
     ctx = BotContext(reader=reader, access=access, demo=settings.kalshi.demo, background=background)
     web = make_web_client(settings.slack)
     monitor = None

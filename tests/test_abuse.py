@@ -12,7 +12,6 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from typing import Any
 
 import httpx
@@ -25,6 +24,7 @@ from bot.config import load_settings
 from bot.kalshi.errors import KalshiError
 from bot.runtime import Runtime, build_runtime
 from bot.slack import blocks
+from bot.slack.answers import AnswerPool
 from bot.slack.server import wsgi_app
 from bot.slack.signatures import RequestVerifier
 from tests.bot_process import SIGNING_SECRET, BotProcess, bot_env, command_body
@@ -33,13 +33,12 @@ from tests.fakes.slack import FakeSlack
 from tests.test_kalshi_client import make_client
 
 
-class Inline:
-    """An executor that runs work at once, so a reply is sent before dispatch returns."""
+class Inline(AnswerPool):
+    """The answer pool, but running each answer at once, so a reply is sent before dispatch returns."""
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        future.set_result(fn(*args, **kwargs))
-        return future
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> bool:
+        fn(*args, **kwargs)
+        return True
 
 
 @pytest.fixture(scope="module")
@@ -131,11 +130,12 @@ def test_command_text_fuzz(runtime: Runtime, _slack_server: FakeSlack, text: str
 def background_inline(rt: Runtime) -> Iterator[None]:
     """Run the listeners' background work inline for the duration."""
     saved = rt.context.background
-    rt.context.background = Inline()  # type: ignore[assignment]
+    rt.context.background = inline = Inline()
     try:
         yield
     finally:
         rt.context.background = saved
+        inline.shutdown()
 
 
 json_values = st.recursive(

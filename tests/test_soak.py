@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bot.runtime import ANSWER_THREADS
+from bot.slack.answers import ANSWER_THREADS
 from bot.slack.server import HTTP_THREADS
 from tests.bot_process import BotProcess
 from tests.fakes.kalshi import FakeKalshi, Reply, balance_body

@@ -8,8 +8,6 @@ the answer goes straight into the ``ack``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
@@ -20,6 +18,7 @@ from bot.balance import BalanceReader
 from bot.kalshi.errors import KalshiError
 from bot.slack import blocks, commands
 from bot.slack.access import Access
+from bot.slack.answers import AnswerPool, ack_and_answer
 from bot.slack.blocks import Message
 
 log = logging.getLogger(__name__)
@@ -40,7 +39,7 @@ class BotContext:
     reader: BalanceReader
     access: Access
     demo: bool
-    background: Executor  # where answers that need Kalshi are prepared and sent
+    background: AnswerPool  # where answers that need Kalshi are prepared and sent (bounded)
     alerts: AlertControl | None = None
 
 
@@ -62,22 +61,19 @@ def register_listeners(app: App, ctx: BotContext) -> None:
             if cached is not None:
                 ack(**blocks.balance_message(cached, demo=ctx.demo, now=ctx.reader.clock()).ephemeral())
             else:
-                ack()
-                ctx.background.submit(_answer, respond, partial(_balance, ctx, fresh=False), replace=False)
+                ack_and_answer(ctx.background, ack, respond, partial(_balance, ctx, fresh=False))
         else:
-            ack()
             render = partial(_alert_command, ctx, parsed, user or "")
-            ctx.background.submit(_answer, respond, render, replace=False)
+            ack_and_answer(ctx.background, ack, respond, render)
 
     def on_refresh(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
         user = (body.get("user") or {}).get("id")
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         if not ctx.access.allows(user, channel):
             log.info("refused Refresh for user %s in channel %s (not allowed)", user, channel)
-            ctx.background.submit(_answer, respond, blocks.refusal_message, replace=False)
+            ack_and_answer(ctx.background, ack, respond, blocks.refusal_message)
             return
-        ctx.background.submit(_answer, respond, partial(_balance, ctx, fresh=True), replace=True)
+        ack_and_answer(ctx.background, ack, respond, partial(_balance, ctx, fresh=True), replace=True)
 
     app.command(blocks.COMMAND)(on_balance)
     app.action(blocks.REFRESH_ACTION)(on_refresh)
@@ -100,23 +96,3 @@ def _alert_command(ctx: BotContext, parsed: commands.Command, user: str) -> Mess
     if isinstance(parsed, commands.AlertOff):
         return ctx.alerts.turn_off(user)
     return ctx.alerts.describe()
-
-
-def _answer(respond: Respond, render: Callable[[], Message], *, replace: bool) -> None:
-    """Render and send through the response_url; whatever fails, the person gets a sentence."""
-    try:
-        message = render()
-    except Exception:
-        log.exception("unexpected error while preparing a reply")
-        message = blocks.unexpected_error_message()
-    try:
-        response = respond(**message.ephemeral(), replace_original=replace)
-    except Exception as exc:  # noqa: BLE001 - Slack's side failed: log it and keep serving
-        log.error("could not deliver the reply to Slack's response_url: %s", type(exc).__name__)
-        return
-    if response.status_code != 200:
-        log.error(
-            "Slack refused the reply on its response_url: HTTP %d %s",
-            response.status_code,
-            response.body[:200],
-        )
