@@ -80,7 +80,9 @@ class Runtime:
         """Stop background work and close connections; safe to call more than once."""
         if self.monitor is not None:
             self.monitor.stop()
-        self.background.shutdown()  # answers under way still go out
+        self.background.shutdown()  # answers under way still go out, the alert store still open
+        if self.monitor is not None:
+            self.monitor.close()
         self.client.close()
 
 

@@ -164,15 +164,39 @@ class AlertMonitor:
         self._thread = threading.Thread(target=self.run, name="alert-monitor", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Stop the loop; ``True`` once its thread has stopped. The thread lets the alert lock go itself,
+        on its way out: a tick that outlasts ``timeout`` (a slow read and two slow posts) keeps the lock
+        until it ends, or until the process exits, so no other process can take over and post twice."""
         self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-        if self.lock is not None:
-            self.lock.release()
+        thread = self._thread
+        if thread is None:
+            if self.lock is not None:
+                self.lock.release()
+            return True
+        if thread is not threading.current_thread():
+            thread.join(timeout)
+        if thread.is_alive():
+            log.warning(
+                "an alert check is still running after %gs; the alert lock is kept until it ends", timeout
+            )
+            return False
+        return True
+
+    def close(self) -> None:
+        """Close the store; call after :meth:`stop` and after the answers that use the store went out."""
+        if self._thread is not None and self._thread.is_alive():
+            return  # the check still under way uses it; the process exit closes it
         self.store.close()
 
     def run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+
+    def _loop(self) -> None:
         announced = ""  # the role the log last reported
         while not self._stop.is_set():
             delay = self.policy.interval_seconds
