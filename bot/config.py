@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.kalshi.signer import KeyLoadError, load_private_key
 from bot.money import AmountError, parse_dollars
+from bot.numbers import decimal_number, whole_number
 
 BASE_URLS_BY_ENV = {
     "prod": "https://api.elections.kalshi.com/trade-api/v2",
@@ -183,9 +184,8 @@ class _Reader:
         raw = self.get(name)
         if raw is None:
             return default
-        try:
-            value = float(raw)
-        except ValueError:
+        value = decimal_number(raw)
+        if value is None:
             self.problems.append(f"{name} must be a number of {unit}")
             return default
         if not value >= minimum or value == float("inf"):
@@ -197,10 +197,11 @@ class _Reader:
         raw = self.get(name)
         if raw is None:
             return default
-        if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+        value = whole_number(raw)
+        if value is None or not minimum <= value <= maximum:
             self.problems.append(f"{name} must be a whole number from {minimum} to {maximum}")
             return default
-        return int(raw)
+        return value
 
     def dollars(self, name: str) -> int | None:
         raw = self.get(name)

@@ -123,7 +123,7 @@ def test_alert_commands_from_slack(
     bot.command("alert 500", slack.response_url("nope"), user="U0STRANGER")
     assert "Only the bot's admins" in slack.wait_response("nope").body["text"]
 
-    for bad in ["abc", "-5", "1e9", "12.345", "99999999999", "<!channel>"]:
+    for bad in ["abc", "-5", "1e9", "12.345", "99999999999", "<!channel>", "\uff12\uff15\uff10"]:
         name = f"bad-{abs(hash(bad))}"
         bot.command(f"alert {bad}", slack.response_url(name), user="U0ADMIN01")
         text = slack.wait_response(name).body["text"]

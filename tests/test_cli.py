@@ -123,3 +123,10 @@ def test_pem_text_in_the_key_path_is_not_printed(tmp_path: Path) -> None:
     result = run_cli(["balance"], env, tmp_path)  # run_cli fails on any line of the key in the output
     assert result.returncode == 2
     assert "KALSHI_PRIVATE_KEY_PATH is not a readable file path (it looks like PEM text" in result.stderr
+
+
+def test_a_non_ascii_port_is_a_configuration_error(kalshi_env: dict[str, str], tmp_path: Path) -> None:
+    env = {**kalshi_env, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PORT": "²"}
+    result = run_cli(["serve"], env, tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "PORT must be a whole number" in result.stderr and "Traceback" not in result.stderr

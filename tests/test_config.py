@@ -125,3 +125,26 @@ def test_no_configuration_error_echoes_a_value(tmp_path: Path) -> None:
         if len(value) > 2:
             assert value not in text, f"{name}'s value is echoed"
     assert "canary" not in text and "98765" not in text
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PORT", "\u00b2"),
+        ("PORT", "\uff13\uff10\uff10\uff10"),
+        ("KALSHI_TIMEOUT_SECONDS", "\uff16"),
+        ("BALANCE_FRESHNESS_SECONDS", "\u0662"),
+        ("BALANCE_ALERT_FAILURES", "\uff13"),
+        ("BALANCE_ALERT_INTERVAL", "\uff160"),
+        ("BALANCE_ALERT_THRESHOLD", "\uff12\uff15\uff10"),
+    ],
+)
+def test_numbers_are_ascii_digits_only(name: str, value: str) -> None:
+    env = {
+        **kalshi_vars(),
+        **SLACK_HTTP,
+        "BALANCE_ALERT_CHANNEL": "C0123ABCD",
+        "BALANCE_ALERT_THRESHOLD": "250",
+    }
+    with pytest.raises(ConfigError, match=name):
+        load_settings({**env, name: value})
