@@ -69,8 +69,8 @@ def cmd_check() -> int:
 
     ok = True
     for line_ok, line in run_checks(os.environ):
-        print(f"{'✓' if line_ok else '✗'} {line}")
-        ok = ok and line_ok
+        print(f"{'!' if line_ok is None else '✓' if line_ok else '✗'} {line}")  # !: passed, with a warning
+        ok = ok and line_ok is not False
     return 0 if ok else EXIT_FAILED
 
 

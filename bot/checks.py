@@ -9,7 +9,8 @@ from bot.kalshi import KalshiError
 from bot.money import format_cents
 from bot.runtime import make_kalshi_client, make_store
 
-Check = tuple[bool, str]
+Check = tuple[bool | None, str]
+"""Whether the check passed (``None``: it passed with a warning), and the line saying so."""
 
 
 def run_checks(environ: Mapping[str, str]) -> Iterator[Check]:
@@ -32,6 +33,13 @@ def run_checks(environ: Mapping[str, str]) -> Iterator[Check]:
         yield check_slack_token(settings.slack)
     if settings.alerts is not None:
         yield check_store(settings)
+        if settings.slack is not None:
+            from bot.slack.access import Access, alert_channel_warning
+
+            access = Access(settings.slack.allowed_users, settings.slack.allowed_channels)
+            warning = alert_channel_warning(settings.alerts.channel, access)
+            if warning is not None:
+                yield None, f"alerts: {warning}"
 
 
 def describe(settings: Settings) -> str:

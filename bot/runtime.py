@@ -89,7 +89,7 @@ class Runtime:
 def build_runtime(settings: Settings) -> Runtime:
     from bot.alerts.control import AlertAdmin
     from bot.alerts.monitor import AlertMonitor
-    from bot.slack.access import Access
+    from bot.slack.access import Access, alert_channel_warning
     from bot.slack.answers import AnswerPool
     from bot.slack.app import BotIdentity, build_app, make_web_client
     from bot.slack.listeners import BotContext
@@ -109,6 +109,9 @@ def build_runtime(settings: Settings) -> Runtime:
         ctx.alerts = AlertAdmin(policy, store, settings.alerts.admin_users)
         monitor = AlertMonitor(policy, reader, store, make_poster(web, policy.channel), lock=lock)
         log.info("alerts on: %s, channel %s", store.describe(), policy.channel)
+        warning = alert_channel_warning(policy.channel, access)
+        if warning is not None:
+            log.warning("%s", warning)
     identity = BotIdentity(settings.slack.bot_token.reveal())
     app = build_app(settings.slack, ctx, web, identity)
     return Runtime(client, reader, app, background, ctx, monitor, identity)

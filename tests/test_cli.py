@@ -130,3 +130,24 @@ def test_a_non_ascii_port_is_a_configuration_error(kalshi_env: dict[str, str], t
     result = run_cli(["serve"], env, tmp_path)
     assert result.returncode == 2, result.stderr
     assert "PORT must be a whole number" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_alert_channel_outside_the_allowed_channels_is_warned_about(
+    kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path
+) -> None:
+    from tests.bot_process import ALERTS_ENV, BotProcess
+
+    env = bot_env(
+        kalshi.base_url, slack.api_url, tmp_path, **ALERTS_ENV, BALANCE_ALLOWED_CHANNELS="C0DESK001"
+    )
+    warning = "BALANCE_ALERT_CHANNEL is not one of BALANCE_ALLOWED_CHANNELS"
+    result = run_cli(["check"], env, tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert f"! alerts: {warning}" in result.stdout
+    bot = BotProcess(env, tmp_path / "bot.log").start()
+    try:
+        assert warning in bot.logs()
+    finally:
+        bot.stop()
+    inside = {**env, "BALANCE_ALLOWED_CHANNELS": "C0DESK001,C0ALERTS1"}
+    assert warning not in run_cli(["check"], inside, tmp_path).stdout
