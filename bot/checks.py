@@ -62,10 +62,14 @@ def check_kalshi(settings: Settings) -> Check:
 
 
 def check_store(settings: Settings) -> Check:
+    from bot.alerts.store import StoreUnavailable
+
     try:
         store, _lock = make_store(settings)
         state = store.load_state()
         store.close()
+    except StoreUnavailable as exc:
+        return False, f"alert store: {settings.store_name} cannot be opened: {exc.reason}"
     except Exception as exc:  # noqa: BLE001 - any failure to open the store is what this check reports
         return False, f"alert store: {settings.store_name} cannot be opened ({type(exc).__name__})"
     return True, f"alert store: {store.describe()}, reachable; alert state {state.state.upper()}"

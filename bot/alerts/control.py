@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Concatenate, ParamSpec
 
 from bot.alerts.monitor import Policy, rearm_margin
-from bot.alerts.store import AlertConfig, AlertStore
+from bot.alerts.store import AlertConfig, AlertStore, StoreUnavailable
 from bot.money import AmountError, format_cents, parse_dollars
 from bot.slack import blocks
 from bot.slack.blocks import Message
@@ -15,6 +16,26 @@ from bot.slack.blocks import Message
 log = logging.getLogger(__name__)
 
 MAX_THRESHOLD_CENTS = 1_000_000_000  # $10,000,000: above this a threshold is a typo
+P = ParamSpec("P")
+
+
+def _store_reachable(
+    method: Callable[Concatenate[AlertAdmin, P], Message],
+) -> Callable[Concatenate[AlertAdmin, P], Message]:
+    """A sentence instead of an error when the alert store (a database) cannot be reached."""
+
+    def wrapper(admin: AlertAdmin, /, *args: P.args, **kwargs: P.kwargs) -> Message:
+        try:
+            return method(admin, *args, **kwargs)
+        except StoreUnavailable as exc:
+            log.warning("alert command not done: alert store unreachable (%s)", exc.reason)
+            return blocks.notice_message(
+                f"The alert settings can't be reached right now: the alert store is unreachable "
+                f"({exc.reason}). Nothing changed; try again in a minute.",
+                ":warning:",
+            )
+
+    return wrapper
 
 
 class AlertAdmin:
@@ -30,6 +51,7 @@ class AlertAdmin:
         config = self.store.load_config()
         return self.policy.default_threshold_cents if config is None else config.threshold_cents
 
+    @_store_reachable
     def describe(self) -> Message:
         state = self.store.load_state()
         threshold = self._threshold()
@@ -53,6 +75,7 @@ class AlertAdmin:
         log.info("refused an alert change by %s (not in BALANCE_ADMIN_USERS)", user_id)
         return blocks.notice_message("Only the bot's admins can change the alert.", ":no_entry:")
 
+    @_store_reachable
     def set_threshold(self, amount: str, user_id: str) -> Message:
         refusal = self._refusal(user_id)
         if refusal is not None:
@@ -76,6 +99,7 @@ class AlertAdmin:
             ":white_check_mark:",
         )
 
+    @_store_reachable
     def turn_off(self, user_id: str) -> Message:
         refusal = self._refusal(user_id)
         if refusal is not None:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.alerts.store import LOW, OK, AlertState, AlertStore, SenderLock
+from bot.alerts.store import LOW, OK, AlertState, AlertStore, SenderLock, StoreUnavailable
 from bot.balance import BalanceReader
 from bot.kalshi.errors import KalshiError
 from bot.slack import blocks
@@ -198,19 +198,33 @@ class AlertMonitor:
 
     def _loop(self) -> None:
         announced = ""  # the role the log last reported
+        outages = 0  # checks in a row that could not reach the store
         while not self._stop.is_set():
-            delay = self.policy.interval_seconds
-            sender = self.lock is None or self.lock.try_acquire()
-            role = "sender" if sender else "standby"
-            if role != announced:
-                if sender:
-                    log.info("this process sends the alerts (a check every %gs)", delay)
-                else:
-                    log.info("another process holds the alert lock; standing by")
-                announced = role
-            if sender:
-                try:
-                    delay = self.tick()
-                except Exception:  # the loop must outlive any one bad tick
-                    log.exception("alert check failed unexpectedly; trying again next interval")
+            try:
+                delay, announced = self._turn(announced)
+                outages = 0
+            except StoreUnavailable as exc:  # a database down: one line per retry, backing off
+                outages += 1
+                interval = self.policy.interval_seconds
+                delay = min(interval * 2 ** min(outages - 1, 10), max(interval, MAX_BACKOFF_SECONDS))
+                log.warning("alert store unreachable (%s); trying again in %gs", exc.reason, delay)
             self._stop.wait(delay)
+
+    def _turn(self, announced: str) -> tuple[float, str]:
+        """Take or confirm the sender role and, as sender, check once: the delay and the role."""
+        delay = self.policy.interval_seconds
+        sender = self.lock is None or self.lock.try_acquire()
+        role = "sender" if sender else "standby"
+        if role != announced:
+            if sender:
+                log.info("this process sends the alerts (a check every %gs)", delay)
+            else:
+                log.info("another process holds the alert lock; standing by")
+        if sender:
+            try:
+                delay = self.tick()
+            except StoreUnavailable:
+                raise
+            except Exception:  # the loop must outlive any one bad tick
+                log.exception("alert check failed unexpectedly; trying again next interval")
+        return delay, role
