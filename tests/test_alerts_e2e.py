@@ -152,3 +152,22 @@ def test_alert_command_without_alerts_configured(
     bot = start_bot()
     bot.command("alert 250", slack.response_url("na"))
     assert "not set up" in slack.wait_response("na").body["text"]
+
+
+def test_lowering_the_threshold_clears_the_alert_without_claiming_a_recovery(
+    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack
+) -> None:
+    kalshi.set_balance(100_00)
+    bot = start_bot(**ALERTS_ENV)
+    (alert,) = wait_posts(slack, 1)
+    assert alert.startswith("Kalshi balance low")
+    bot.command("alert 50", slack.response_url("lower"), user="U0ADMIN01")
+    assert "below $50.00" in slack.wait_response("lower").body["text"]
+    texts = wait_posts(slack, 2)
+    assert not texts[1].startswith("Kalshi balance recovered"), texts[1]
+    assert "threshold" in texts[1] and "$50.00" in texts[1] and "cleared" in texts[1], texts[1]
+    time.sleep(4.5)
+    assert len(delivered(slack)) == 2
+    kalshi.set_balance(40_00)  # below the new threshold: a new episode alerts as usual
+    texts = wait_posts(slack, 3)
+    assert texts[2].startswith("Kalshi balance low") and "$50.00" in texts[2]

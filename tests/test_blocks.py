@@ -46,6 +46,7 @@ def all_messages(text: str = "x", cents: int = 123456) -> list[Message]:
         blocks.low_balance_message(cents, 25000, 1764000000.0),
         blocks.low_balance_message(cents, 25000, 1764000000.0, demo=True, reminder=True),
         blocks.recovered_message(cents, 25000, 1764000000.0, 1763990000.0),
+        blocks.alert_cleared_message(cents, 25000, 1764000000.0, 1763990000.0, demo=True),
         blocks.alert_read_failure_message(error, 3),
         blocks.alert_reading_again_message(cents),
         blocks.alert_status_message(status),
@@ -53,7 +54,7 @@ def all_messages(text: str = "x", cents: int = 123456) -> list[Message]:
     ]
 
 
-@pytest.mark.parametrize("index", range(16))
+@pytest.mark.parametrize("index", range(17))
 def test_every_message_is_valid_block_kit(index: int) -> None:
     validate(all_messages()[index])
 

@@ -82,7 +82,9 @@ class AlertMonitor:
         return max(self._tick(), self._slack_wait)
 
     def _tick(self) -> float:
-        threshold = self.threshold_cents()
+        config = self.store.load_config()
+        threshold = self.policy.default_threshold_cents if config is None else config.threshold_cents
+        changed_at = config.updated_at if config is not None else None  # the threshold set from Slack
         state = self.store.load_state()
         if threshold is None:
             if state.state == LOW:
@@ -94,7 +96,7 @@ class AlertMonitor:
             reading = self.reader.read()
         except KalshiError as exc:
             return self._on_failure(state, exc, now)
-        return self._on_balance(state, reading.balance.balance_cents, threshold, now)
+        return self._on_balance(state, reading.balance.balance_cents, threshold, now, changed_at)
 
     def _on_failure(self, state: AlertState, exc: KalshiError, now: float) -> float:
         state.failures += 1
@@ -113,7 +115,9 @@ class AlertMonitor:
         backoff: float = self.policy.interval_seconds * 2 ** min(state.failures - 1, 10)
         return min(backoff, max(self.policy.interval_seconds, MAX_BACKOFF_SECONDS))
 
-    def _on_balance(self, state: AlertState, cents: int, threshold: int, now: float) -> float:
+    def _on_balance(
+        self, state: AlertState, cents: int, threshold: int, now: float, changed_at: float | None = None
+    ) -> float:
         if state.failures:
             log.info("alert checks read the balance again after %d failure(s)", state.failures)
         state.failures = 0
@@ -135,8 +139,13 @@ class AlertMonitor:
                 state.state, state.low_since, state.last_notified_at = LOW, now, now
                 self.store.save_state(state)
         elif state.state == LOW and cents >= threshold + rearm_margin(threshold, p.rearm_cents):
-            message = blocks.recovered_message(cents, threshold, now, state.low_since, demo=p.demo)
-            if self._send(message, "recovery message"):
+            # The threshold changed during the episode: the balance may never have moved, so say what did.
+            moved = changed_at is not None and state.low_since is not None and changed_at > state.low_since
+            if moved:
+                message = blocks.alert_cleared_message(cents, threshold, now, state.low_since, demo=p.demo)
+            else:
+                message = blocks.recovered_message(cents, threshold, now, state.low_since, demo=p.demo)
+            if self._send(message, "alert-cleared message" if moved else "recovery message"):
                 state.state, state.low_since = OK, None
                 self.store.save_state(state)
         elif (

@@ -256,6 +256,31 @@ def recovered_message(
     )
 
 
+def alert_cleared_message(
+    balance_cents: int, threshold_cents: int, at: float, low_since: float | None, *, demo: bool = False
+) -> Message:
+    """The threshold was changed during a low episode and the balance is now above it: the alert is
+    cleared, without claiming that the balance recovered."""
+    balance, threshold = format_cents(balance_cents), format_cents(threshold_cents)
+    demo_tag = " (DEMO)" if demo else ""
+    text = (
+        f"Low-balance alert cleared{demo_tag}: the alert threshold was changed to {threshold}, and the "
+        f"available balance {balance} is above it."
+    )
+    context = [f"Checked {_when(at)}"]
+    if low_since is not None:
+        context.append(f"low since {_when(low_since)}")
+    return Message(
+        text,
+        _build(
+            _header(f":information_source: Low-balance alert cleared{demo_tag}"),
+            _section(f"The alert threshold was changed to {threshold}; the available balance is above it."),
+            _fields(f"*Available balance*\n{balance}", f"*Threshold*\n{threshold}"),
+            _context(" · ".join(context)),
+        ),
+    )
+
+
 def alert_read_failure_message(error: KalshiError, failures: int, *, demo: bool = False) -> Message:
     sentence = clip(escape(error.sentence()), 1000)
     demo_tag = " (DEMO)" if demo else ""
