@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -24,10 +25,42 @@ def wait_posts(slack: FakeSlack, count: int, timeout: float = 15) -> list[str]:
     return delivered(slack)
 
 
+def committed_state(bot: BotProcess) -> str | None:
+    """The alert state as committed in the bot's store (SQLite file or PostgreSQL), read from outside."""
+    query = "SELECT state FROM alert_state WHERE id = 1"
+    if "DATABASE_URL" in bot.env:
+        import psycopg
+
+        with psycopg.connect(bot.env["DATABASE_URL"]) as conn:
+            try:
+                row = conn.execute(query).fetchone()
+            except psycopg.errors.UndefinedTable:
+                return None
+    else:
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(bot.env["BOT_STATE_PATH"])) as db:
+            try:
+                row = db.execute(query).fetchone()
+            except sqlite3.OperationalError:
+                return None
+    return str(row[0]) if row else None
+
+
+def wait_committed(bot: BotProcess, state: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while committed_state(bot) != state:
+        assert time.monotonic() < deadline, f"the alert state was never committed as {state}"
+        time.sleep(0.02)
+
+
 def test_alert_survives_sigkill_then_one_recovery(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, alert_env: dict[str, str]
 ) -> None:
     kalshi.set_balance(100_00)
+    # Slack's "ok" comes 0.5 s after the post reaches it: a kill as soon as the post is seen would land
+    # before the commit, every time, and the restarted bot would rightly alert again
+    slack.script("chat.postMessage", ApiReply(delay=0.5))
     bot = start_bot(**alert_env)
     (alert,) = wait_posts(slack, 1)
     assert alert.startswith("Kalshi balance low") and "$100.00" in alert and "$250.00" in alert
@@ -35,6 +68,7 @@ def test_alert_survives_sigkill_then_one_recovery(
     post = slack.posts()[0].body
     assert post["blocks"][0]["type"] == "header" and post["channel"] == CHANNEL
 
+    wait_committed(bot, "low")  # past the at-least-once window between Slack's "ok" and the commit
     bot.kill()  # SIGKILL mid-episode
     again = start_bot(**alert_env)
     time.sleep(5)  # two more checks while still low
