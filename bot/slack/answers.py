@@ -12,9 +12,10 @@ the request's response_url through one pooled HTTP client.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -26,10 +27,37 @@ from bot.slack.blocks import Message
 
 log = logging.getLogger(__name__)
 
-ANSWER_THREADS = 8
-ANSWER_QUEUE = 56  # answers waiting for a thread, beyond those being prepared
+ANSWER_THREADS = 4
+ANSWER_QUEUE = 60  # answers waiting for a thread, beyond those being prepared
 RESPONSE_TIMEOUT = 5.0  # seconds for one response_url post, connection included
 BUSY_TEXT = "The bot is busy right now; try again in a few seconds."
+ACKS_FIRST_MAX_WAIT = 0.25  # seconds an answer may hold back while requests are being acknowledged
+
+
+class AcksFirst:
+    """Counts the requests being acknowledged right now. An answer about to be sent waits (at most
+    ``ACKS_FIRST_MAX_WAIT``) until there are none, so under a burst the acknowledgements, which Slack
+    needs within 3 s, do not queue for the GIL behind response_url posts, which may come at any time."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._acknowledging = 0
+
+    @contextlib.contextmanager
+    def acknowledging(self) -> Iterator[None]:
+        with self._cond:
+            self._acknowledging += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._acknowledging -= 1
+                if not self._acknowledging:
+                    self._cond.notify_all()
+
+    def wait_for_quiet(self, timeout: float = ACKS_FIRST_MAX_WAIT) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._acknowledging, timeout)
 
 
 class AnswerPool:
@@ -38,6 +66,7 @@ class AnswerPool:
     def __init__(self, *, threads: int = ANSWER_THREADS, queue: int = ANSWER_QUEUE) -> None:
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="answer")
         self._slots = threading.BoundedSemaphore(threads + queue)
+        self.acks_first = AcksFirst()
         self._http = httpx.Client(
             timeout=RESPONSE_TIMEOUT,
             limits=httpx.Limits(max_connections=threads, max_keepalive_connections=threads),
@@ -77,6 +106,7 @@ class AnswerPool:
             log.error("could not deliver the reply: the request had no response_url")
             return
         payload = {**message.ephemeral(), "replace_original": replace}
+        self.acks_first.wait_for_quiet()
         try:
             response = self._http.post(response_url, json=payload)
         except httpx.HTTPError as exc:  # Slack's side failed: log it and keep serving

@@ -8,6 +8,7 @@ Both stop cleanly on SIGTERM (what a PaaS sends on restart) and SIGINT, stopping
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import signal
@@ -22,6 +23,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
+from bot.slack.answers import AcksFirst
 from bot.slack.app import check_slack_token
 from bot.slack.signatures import RequestVerifier
 
@@ -36,9 +38,11 @@ MAX_BODY_BYTES = 256 * 1024  # Slack's payloads are a few KB; anything larger is
 HTTP_THREADS = 8
 
 
-def wsgi_app(app: App, verifier: RequestVerifier) -> WSGIApplication:
+def wsgi_app(app: App, verifier: RequestVerifier, acks_first: AcksFirst | None = None) -> WSGIApplication:
     """Slack's requests go to Bolt once ``verifier`` accepts their signature; nothing else reaches Bolt
-    (whose own check logs a refused body) or the log beyond one fixed line."""
+    (whose own check logs a refused body) or the log beyond one fixed line. ``acks_first`` is told while
+    a request is being acknowledged, so that answers wait for it (see bot.slack.answers)."""
+    acknowledging = acks_first.acknowledging if acks_first is not None else contextlib.nullcontext
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -53,7 +57,8 @@ def wsgi_app(app: App, verifier: RequestVerifier) -> WSGIApplication:
                 start_response("401 Unauthorized", [("Content-Type", "text/plain; charset=utf-8")])
                 return [b"invalid request\n"]
             try:
-                return bolt(environ, start_response)
+                with acknowledging():
+                    return bolt(environ, start_response)
             except Exception as exc:  # noqa: BLE001 - a body Bolt cannot parse: the sender's fault, not a crash
                 log.warning("refused a malformed request on %s (%s)", EVENTS_PATH, type(exc).__name__)
                 start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")])
@@ -105,7 +110,7 @@ def _run_http(runtime: Runtime, settings: Settings) -> int:
     assert settings.slack is not None and settings.slack.signing_secret is not None
     verifier = RequestVerifier(settings.slack.signing_secret.reveal())
     server = create_server(
-        wsgi_app(runtime.app, verifier),
+        wsgi_app(runtime.app, verifier, runtime.background.acks_first),
         host=settings.slack.host,
         port=settings.slack.port,
         threads=HTTP_THREADS,
