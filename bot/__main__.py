@@ -91,8 +91,8 @@ def cmd_check(verbose: bool = False) -> int:
     logs.setup(_cli_log_level(verbose), settings.secrets() if settings else ())
     ok = True
     for line_ok, line in run_checks(os.environ):
-        print(f"{'✓' if line_ok else '✗'} {line}")
-        ok = ok and line_ok
+        print(f"{'!' if line_ok is None else '✓' if line_ok else '✗'} {line}")  # !: passed, with a warning
+        ok = ok and line_ok is not False
     if not config_ok:
         return EXIT_CONFIG
     return 0 if ok else EXIT_FAILED
@@ -119,7 +119,7 @@ def cmd_serve(transport: str) -> int:
     settings = _load(Mode.SERVE, transport)
     if settings is None:
         return EXIT_CONFIG
-    logs.setup(settings.log_level, settings.secrets())
+    logs.setup(settings.log_level, settings.secrets(), settings.library_log_level)
     from bot.slack.server import serve
 
     return serve(settings)

@@ -1,6 +1,8 @@
 """The one read path for the balance, used by /balance, the Refresh button and the alert monitor.
 
-- Single flight: concurrent reads share one in-flight Kalshi request, and its error too.
+- Single flight: concurrent reads share one in-flight Kalshi request, and its error too: each reader
+  raises its own copy of that error, chained to it (``__cause__``), so no exception object (and its
+  traceback) is raised in several threads at once.
 - Freshness: figures younger than the window are served without a new request; errors are not kept.
 - ``fresh=True`` (Refresh) skips the window but still joins a request already in flight.
 """
@@ -81,7 +83,10 @@ class BalanceReader:
         else:
             flight.done.wait()
         if flight.error is not None:
-            raise flight.error
+            own = _own_copy(flight.error)
+            if own is flight.error:
+                raise own
+            raise own from flight.error
         assert flight.reading is not None
         return flight.reading
 
@@ -97,3 +102,18 @@ class BalanceReader:
                     self._last = flight.reading
                 self._flight = None
             flight.done.set()
+
+
+def _own_copy(error: BaseException) -> BaseException:
+    """A new exception of the same type, arguments and attributes, without calling ``__init__`` (whose
+    signature varies by type) and without the shared one's traceback; the error itself if it cannot be
+    copied (an exception type with a ``__new__`` of its own)."""
+    try:
+        copy = type(error).__new__(type(error), *error.args)
+    except Exception:  # noqa: BLE001 - then the shared object it is, as before
+        return error
+    copy.args = error.args
+    copy.__dict__.update(
+        {k: v for k, v in vars(error).items() if k not in {"__traceback__", "__cause__", "__context__"}}
+    )
+    return copy

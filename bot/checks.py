@@ -9,7 +9,8 @@ from bot.kalshi import KalshiError
 from bot.money import format_cents
 from bot.runtime import make_kalshi_client, make_store
 
-Check = tuple[bool, str]
+Check = tuple[bool | None, str]
+"""Whether the check passed (``None``: it passed with a warning), and the line saying so."""
 
 
 def run_checks(environ: Mapping[str, str]) -> Iterator[Check]:
@@ -32,6 +33,12 @@ def run_checks(environ: Mapping[str, str]) -> Iterator[Check]:
         yield check_slack_token(settings.slack)
     if settings.history is not None:
         yield check_store(settings)
+        if settings.slack is not None:
+            from bot.slack.access import Access, posting_channel_warnings
+
+            access = Access(settings.slack.allowed_users, settings.slack.allowed_channels)
+            for warning in posting_channel_warnings(settings.posting_channels(), access):
+                yield None, f"channels: {warning}"
 
 
 def describe(settings: Settings) -> str:
@@ -58,10 +65,14 @@ def check_kalshi(settings: Settings) -> Check:
 
 
 def check_store(settings: Settings) -> Check:
+    from bot.alerts.store import StoreUnavailable
+
     try:
         store, _lock = make_store(settings)
         state = store.load_state()
         store.close()
+    except StoreUnavailable as exc:
+        return False, f"alert store: {settings.store_name} cannot be opened: {exc.reason}"
     except Exception as exc:  # noqa: BLE001 - any failure to open the store is what this check reports
         return False, f"alert store: {settings.store_name} cannot be opened ({type(exc).__name__})"
     return True, f"alert store: {store.describe()}, reachable; alert state {state.state.upper()}"
