@@ -188,7 +188,9 @@ def test_the_old_sqlite_file_is_versioned_after_the_upgrade(tmp_path: Path) -> N
 
 def test_the_old_postgres_schema_is_at_the_current_version_after_the_upgrade(database_url: str) -> None:
     old_postgres_database(database_url)
-    PostgresAlertStore(database_url).close()
+    store = PostgresAlertStore(database_url)
+    store.load_state()  # the store connects, and migrates, on first use
+    store.close()
     with psycopg.connect(database_url) as conn:
         versions = conn.execute("SELECT version FROM bot_schema ORDER BY version").fetchall()
         assert versions == [(v,) for v in range(1, POSTGRES_SCHEMA_VERSION + 1)]

@@ -116,8 +116,10 @@ def test_postgres_migrates_history_in_its_own_version(database_url: str) -> None
     from bot.alerts.postgres import SCHEMA_VERSION
     from bot.history.postgres import PostgresStore
 
-    PostgresStore(database_url).close()
-    PostgresStore(database_url).close()
+    for _ in range(2):  # a second start migrates nothing
+        store = PostgresStore(database_url)
+        store.load_state()  # the store connects, and migrates, on first use
+        store.close()
     with psycopg.connect(database_url) as conn:
         versions = conn.execute("SELECT version FROM bot_schema ORDER BY version").fetchall()
         assert versions == [(v,) for v in range(1, SCHEMA_VERSION + 1)]

@@ -167,6 +167,13 @@ class AlertMonitor:
         self, state: AlertState, balance: Balance, levels: Levels, now: float, changed_at: float | None = None
     ) -> float:
         cents = balance.balance_cents
+        previous = (  # the last reading before this one, to tell a balance that rose from a level that moved
+            None
+            if state.last_balance_cents is None
+            else watched_cents(
+                Balance(state.last_balance_cents, state.last_portfolio_cents or 0, 0), self.policy.watch
+            )
+        )
         if state.failures:
             log.info("alert checks read the balance again after %d failure(s)", state.failures)
         state.failures = 0
@@ -181,14 +188,22 @@ class AlertMonitor:
                 state.failure_notice_sent = False
                 self.store.save_state(state)
 
-        self._step(state, balance, levels, now, changed_at)
+        self._step(state, balance, levels, now, changed_at=changed_at, previous=previous)
         return self.policy.interval_seconds
 
     def _step(
-        self, state: AlertState, balance: Balance, levels: Levels, now: float, changed_at: float | None
+        self,
+        state: AlertState,
+        balance: Balance,
+        levels: Levels,
+        now: float,
+        *,
+        changed_at: float | None = None,
+        previous: int | None = None,
     ) -> None:
         """The transitions: at most one message per check, and the state moves only once it is sent.
-        ``changed_at``: when the levels were last set from Slack."""
+        ``changed_at``: when the levels were last set from Slack; ``previous``: the watched figure of the
+        reading before this one."""
         p = self.policy
         assert levels.warning_cents is not None
         warning, critical = levels.warning_cents, levels.critical_cents
@@ -223,8 +238,15 @@ class AlertMonitor:
                     state.state, state.low_since, state.last_notified_at = WARNING, now, now
                     self.store.save_state(state)
         elif value >= warning + rearm_margin(warning, p.rearm_cents):
-            # The levels changed during the episode: the balance may never have moved, so say what did.
-            moved = changed_at is not None and state.low_since is not None and changed_at > state.low_since
+            # The warning level was lowered during the episode and the reading before this one was already
+            # above it: the balance did not rise, the level moved, so say that.
+            moved = (
+                changed_at is not None
+                and state.low_since is not None
+                and changed_at > state.low_since
+                and previous is not None
+                and previous >= warning + rearm_margin(warning, p.rearm_cents)
+            )
             if moved:
                 message, what = blocks.alert_cleared_message(crossing(OK, warning)), "alert-cleared message"
             else:
