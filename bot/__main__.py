@@ -30,6 +30,7 @@ from bot.config import ConfigError, Mode, Settings, load_settings
 from bot.kalshi import KalshiError
 from bot.kalshi.models import SUBACCOUNTS, SubaccountBalances
 from bot.money import format_cents, format_dollars
+from bot.numbers import whole_number
 from bot.runtime import make_kalshi_client
 
 EXIT_FAILED = 1
@@ -117,9 +118,10 @@ def _print_subaccounts(subaccounts: SubaccountBalances, demo: str) -> None:
 
 
 def _subaccount(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or int(text) not in SUBACCOUNTS:
+    number = whole_number(text) if len(text) <= 2 else None
+    if number is None or number not in SUBACCOUNTS:
         raise argparse.ArgumentTypeError("a subaccount is a number from 0 (primary) to 63")
-    return int(text)
+    return number
 
 
 def cmd_check(verbose: bool = False) -> int:
@@ -136,8 +138,8 @@ def cmd_check(verbose: bool = False) -> int:
             settings = None
     logs.setup(_cli_log_level(verbose), settings.secrets() if settings else ())
     ok = True
-    for line_ok, line in run_checks(os.environ):  # None: a warning, not a failed check
-        print(f"{'!' if line_ok is None else '✓' if line_ok else '✗'} {line}")
+    for line_ok, line in run_checks(os.environ):
+        print(f"{'!' if line_ok is None else '✓' if line_ok else '✗'} {line}")  # !: passed, with a warning
         ok = ok and line_ok is not False
     if not config_ok:
         return EXIT_CONFIG
@@ -165,7 +167,7 @@ def cmd_serve(transport: str) -> int:
     settings = _load(Mode.SERVE, transport)
     if settings is None:
         return EXIT_CONFIG
-    logs.setup(settings.log_level, settings.secrets())
+    logs.setup(settings.log_level, settings.secrets(), settings.library_log_level)
     from bot.slack.server import serve
 
     return serve(settings)

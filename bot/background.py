@@ -18,9 +18,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from bot.alerts.store import SenderLock
+from bot.alerts.store import SenderLock, StoreUnavailable
 
 log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 600.0  # the longest wait between tries of a store that cannot be reached
 
 
 class Job(Protocol):
@@ -55,6 +57,8 @@ class BackgroundChecks:
             if self._due[i] <= self.clock():
                 try:
                     delay = job.tick()
+                except StoreUnavailable:
+                    raise  # the loop backs off as a whole: no job can run without its store
                 except Exception:  # the loop must outlive any one bad tick
                     log.exception("%s failed unexpectedly; trying again later", job.name)
                     delay = self.standby_seconds
@@ -66,24 +70,53 @@ class BackgroundChecks:
         self._thread = threading.Thread(target=self.run, name="background-checks", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the loop, then give up the lock; safe to call more than once."""
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Stop the loop; ``True`` once its thread has stopped. The thread lets the sender lock go itself,
+        on its way out: a pass that outlasts ``timeout`` (a slow read and two slow posts) keeps the lock
+        until it ends, or until the process exits, so no other process can take over and post twice."""
         self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-        if self.lock is not None:
-            self.lock.release()
+        thread = self._thread
+        if thread is None:
+            if self.lock is not None:
+                self.lock.release()
+            return True
+        if thread is not threading.current_thread():
+            thread.join(timeout)
+        if thread.is_alive():
+            log.warning("a check is still running after %gs; the sender lock is kept until it ends", timeout)
+            return False
+        return True
 
     def run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+
+    def _loop(self) -> None:
         announced = ""  # the role the log last reported
+        outages = 0  # passes in a row that could not reach the store
         while not self._stop.is_set():
-            sender = self.lock is None or self.lock.try_acquire()
-            role = "sender" if sender else "standby"
-            if role != announced:
-                if sender:
-                    log.info("this process sends the alerts and runs the checks: %s", self.describe())
-                else:
-                    log.info("another process holds the alert lock; standing by")
-                announced = role
-            delay = self.run_due() if sender else self.standby_seconds
+            try:
+                delay, announced = self._turn(announced)
+                outages = 0
+            except StoreUnavailable as exc:  # a database down: one line per retry, backing off
+                outages += 1
+                interval = self.standby_seconds
+                delay = min(interval * 2 ** min(outages - 1, 10), max(interval, MAX_BACKOFF_SECONDS))
+                log.warning("store unreachable (%s); trying again in %gs", exc.reason, delay)
+                self._stop.wait(delay)
+                continue
             self._stop.wait(min(delay, self.standby_seconds))
+
+    def _turn(self, announced: str) -> tuple[float, str]:
+        """Take or confirm the sender role and, as sender, run what is due: the delay and the role."""
+        sender = self.lock is None or self.lock.try_acquire()
+        role = "sender" if sender else "standby"
+        if role != announced:
+            if sender:
+                log.info("this process sends the alerts and runs the checks: %s", self.describe())
+            else:
+                log.info("another process holds the alert lock; standing by")
+        return (self.run_due() if sender else self.standby_seconds), role

@@ -2,7 +2,9 @@
 alert monitor and the CLI.
 
 - Keyed single flight: concurrent reads of the same view (the account, one subaccount, all subaccounts)
-  share one in-flight Kalshi request, and its error too.
+  share one in-flight Kalshi request, and its error too: each reader raises its own copy of that
+  error, chained to it (``__cause__``), so no exception object (and its traceback) is raised in
+  several threads at once.
 - Freshness: figures younger than the window are served without a new request; errors are not kept.
 - ``fresh=True`` (Refresh) skips the window but still joins a request already in flight.
 - When a read fails as an outage does (5xx, timeout, refused connection; after the client's retries),
@@ -151,7 +153,10 @@ class BalanceReader:
         else:
             flight.done.wait()
         if flight.error is not None:
-            raise flight.error
+            own = _own_copy(flight.error)
+            if own is flight.error:
+                raise own
+            raise own from flight.error
         assert flight.reading is not None
         return flight.reading
 
@@ -187,3 +192,18 @@ class BalanceReader:
             "Kalshi's exchange status says maintenance (estimated resume %s)", status.estimated_resume_ts
         )
         return Maintenance(status.estimated_resume_ts)
+
+
+def _own_copy(error: BaseException) -> BaseException:
+    """A new exception of the same type, arguments and attributes, without calling ``__init__`` (whose
+    signature varies by type) and without the shared one's traceback; the error itself if it cannot be
+    copied (an exception type with a ``__new__`` of its own)."""
+    try:
+        copy = type(error).__new__(type(error), *error.args)
+    except Exception:  # noqa: BLE001 - then the shared object it is, as before
+        return error
+    copy.args = error.args
+    copy.__dict__.update(
+        {k: v for k, v in vars(error).items() if k not in {"__traceback__", "__cause__", "__context__"}}
+    )
+    return copy

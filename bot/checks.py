@@ -16,6 +16,7 @@ from bot.money import format_cents
 from bot.runtime import make_kalshi_client, make_store
 
 Check = tuple[bool | None, str]
+"""Whether the check passed (``None``: it passed with a warning), and the line saying so."""
 
 READ_COST_TOKENS = 10
 """What one balance read costs of the read budget: Kalshi's default endpoint cost (its rate-limit docs)."""
@@ -41,6 +42,12 @@ def run_checks(environ: Mapping[str, str]) -> Iterator[Check]:
         yield check_slack_token(settings.slack)
     if settings.history is not None:
         yield check_store(settings)
+        if settings.slack is not None:
+            from bot.slack.access import Access, posting_channel_warnings
+
+            access = Access(settings.slack.allowed_users, settings.slack.allowed_channels)
+            for warning in posting_channel_warnings(settings.posting_channels(), access):
+                yield None, f"channels: {warning}"
 
 
 def describe(settings: Settings) -> str:
@@ -95,10 +102,14 @@ def describe_limits(limits: AccountLimits, settings: Settings) -> str:
 
 
 def check_store(settings: Settings) -> Check:
+    from bot.alerts.store import StoreUnavailable
+
     try:
         store, _lock = make_store(settings)
         state = store.load_state()
         store.close()
+    except StoreUnavailable as exc:
+        return False, f"alert store: {settings.store_name} cannot be opened: {exc.reason}"
     except Exception as exc:  # noqa: BLE001 - any failure to open the store is what this check reports
         return False, f"alert store: {settings.store_name} cannot be opened ({type(exc).__name__})"
     return True, f"alert store: {store.describe()}, reachable; alert state {state.state.upper()}"

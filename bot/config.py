@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.alerts.store import AVAILABLE, WATCHES
 from bot.kalshi.signer import KeyLoadError, PrivateKey, load_private_key
 from bot.money import AmountError, parse_dollars
+from bot.numbers import decimal_number, whole_number
 
 # The SDK's primary hosts are the defaults; the older shared hosts stay known (kalshi-python-sync 3.34).
 BASE_URLS_BY_ENV = {
@@ -38,8 +39,9 @@ MENTION_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")  # a user (U…, W… on Enterpr
 BROADCASTS = {"here", "channel"}
 MIN_ALERT_INTERVAL = 2.0  # one read every 2 s is 2.5% of the Basic tier's ~20 reads/s
 DEFAULT_HISTORY_INTERVAL = 60.0
-DIGEST_TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+DIGEST_TIME_PATTERN = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?$")  # ASCII digits only
 DEFAULT_PORT = 3000
+LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR"}
 
 
 class Secret:
@@ -161,14 +163,25 @@ class Settings:
     database_url: Secret | None = None  # PostgreSQL for the alert state, instead of SQLite
     history: HistorySettings | None = None  # None: no checks of its own, no store
     digest: DigestSettings | None = None
+    library_log_level: str = "WARNING"  # the libraries' loggers (BOT_LOG_LEVEL_LIBRARIES)
+
+    def posting_channels(self) -> dict[str, str]:
+        """The channels the bot posts figures to on its own, by the variable that names them."""
+        channels = {}
+        if self.alerts is not None:
+            channels["BALANCE_ALERT_CHANNEL"] = self.alerts.channel
+        if self.digest is not None and self.digest.channel not in channels.values():
+            channels["BALANCE_DIGEST_CHANNEL"] = self.digest.channel
+        return channels
 
     @property
     def store_name(self) -> str:
         return "PostgreSQL (DATABASE_URL)" if self.database_url else f"SQLite ({self.state_path})"
 
     def secrets(self) -> list[str]:
-        """Every secret value in force, for the log filter that keeps them out of logs."""
-        values = [self.kalshi.api_key_id.reveal()]
+        """Every secret value in force, for the log filter that keeps them out of logs; the private key
+        as the base64 lines of its PEM forms, so a piece of it is caught too."""
+        values = [self.kalshi.api_key_id.reveal(), *_pem_lines(self.kalshi.private_key)]
         if self.slack:
             values += [
                 s.reveal()
@@ -181,6 +194,22 @@ class Settings:
             if password:
                 values.append(password)
         return [v for v in values if v]
+
+
+def _pem_lines(key: object) -> list[str]:
+    """The base64 lines of a private key's PEM forms (PKCS#1 where it has one, PKCS#8)."""
+    from cryptography.hazmat.primitives import serialization
+
+    lines: list[str] = []
+    for form in (serialization.PrivateFormat.TraditionalOpenSSL, serialization.PrivateFormat.PKCS8):
+        try:
+            pem = key.private_bytes(  # type: ignore[attr-defined]
+                serialization.Encoding.PEM, form, serialization.NoEncryption()
+            ).decode()
+        except (AttributeError, ValueError, TypeError):
+            continue
+        lines += [line for line in pem.splitlines() if line and not line.startswith("-----")]
+    return lines
 
 
 class _Reader:
@@ -204,9 +233,8 @@ class _Reader:
         raw = self.get(name)
         if raw is None:
             return default
-        try:
-            value = float(raw)
-        except ValueError:
+        value = decimal_number(raw)
+        if value is None:
             self.problems.append(f"{name} must be a number of {unit}")
             return default
         if not value >= minimum or value == float("inf"):
@@ -218,10 +246,11 @@ class _Reader:
         raw = self.get(name)
         if raw is None:
             return default
-        if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+        value = whole_number(raw)
+        if value is None or not minimum <= value <= maximum:
             self.problems.append(f"{name} must be a whole number from {minimum} to {maximum}")
             return default
-        return int(raw)
+        return value
 
     def dollars(self, name: str) -> int | None:
         raw = self.get(name)
@@ -270,8 +299,11 @@ def load_settings(environ: Mapping[str, str], mode: Mode = Mode.SERVE, transport
     freshness = r.number("BALANCE_FRESHNESS_SECONDS", 2.0, minimum=0.0, unit="seconds")
     state_path = Path(r.get("BOT_STATE_PATH") or default_state_path(environ)).expanduser()
     log_level = (r.get("BOT_LOG_LEVEL") or "INFO").upper()
-    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+    if log_level not in LOG_LEVELS:
         r.problems.append("BOT_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
+    library_log_level = (r.get("BOT_LOG_LEVEL_LIBRARIES") or "WARNING").upper()
+    if library_log_level not in LOG_LEVELS:
+        r.problems.append("BOT_LOG_LEVEL_LIBRARIES must be one of DEBUG, INFO, WARNING, ERROR")
     digest = _digest(r) if mode is Mode.SERVE and r.get("BALANCE_DIGEST_TIME") else None
     history = _history(r, alerts, digest) if mode is Mode.SERVE else None
     database_url = _database_url(r) if history is not None else None
@@ -287,6 +319,7 @@ def load_settings(environ: Mapping[str, str], mode: Mode = Mode.SERVE, transport
         database_url,
         history=history,
         digest=digest,
+        library_log_level=library_log_level,
     )
 
 
@@ -408,10 +441,16 @@ def _private_key(r: _Reader) -> PrivateKey | None:
         return None
     if path:
         name = "KALSHI_PRIVATE_KEY_PATH"
+        if "-----BEGIN" in path or "\n" in path or "\\n" in path:
+            r.problems.append(
+                f"{name} is not a readable file path (it looks like PEM text; put PEM text in "
+                "KALSHI_PRIVATE_KEY)"
+            )
+            return None
         try:
             text = Path(path).expanduser().read_text(encoding="ascii", errors="replace")
-        except OSError as exc:
-            r.problems.append(f"{name}: cannot read {path} ({exc.strerror or type(exc).__name__})")
+        except OSError as exc:  # the path itself is not shown: it is the variable's value
+            r.problems.append(f"{name} is not a readable file path ({exc.strerror or type(exc).__name__})")
             return None
     elif text:
         name = "KALSHI_PRIVATE_KEY"
@@ -522,10 +561,8 @@ def _mentions(r: _Reader, name: str) -> tuple[str, ...]:
         elif MENTION_ID.match(entry):
             mention = entry
         else:
-            shown = f" ({entry!r})" if re.fullmatch(r"[A-Za-z0-9@!^]{1,24}", entry) else ""
-            r.problems.append(
-                f"{name}: entry {position}{shown} is not a user id (U…, W…), a user-group id (S…), "
-                "here or channel"
+            r.problems.append(  # named by its position: a variable's value is never echoed
+                f"{name}: entry {position} is not a user id (U…, W…), a user-group id (S…), here or channel"
             )
             continue
         if mention not in mentions:

@@ -53,7 +53,7 @@ def parse_fixed_point(text: str) -> Decimal:
     return Decimal(text)
 
 
-_DOLLARS = re.compile(r"^\$?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
+_DOLLARS = re.compile(r"\$?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]{1,2})?")  # ASCII digits only
 
 
 class AmountError(ValueError):
@@ -66,8 +66,8 @@ def parse_dollars(text: str, *, maximum_cents: int = 100_000_000_00) -> int:
     if not raw:
         raise AmountError("an amount in dollars is needed, for example 250 or $1,000.50")
     if raw.startswith("-"):
-        raise AmountError(f"the amount must be positive, not {raw}")
-    if not _DOLLARS.match(raw):
+        raise AmountError("the amount must be positive")
+    if not _DOLLARS.fullmatch(raw):
         raise AmountError(
             "the amount must be dollars and at most two decimals, for example 250, 250.00 or $1,000"
         )

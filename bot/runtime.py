@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,11 +20,11 @@ if TYPE_CHECKING:  # the Slack and alert stack is imported only by a serving pro
     from bot.alerts.store import SenderLock
     from bot.background import BackgroundChecks, Job
     from bot.history.store import Store
+    from bot.slack.answer_pool import AnswerPool
+    from bot.slack.app import BotIdentity
     from bot.slack.context import BotContext
 
 log = logging.getLogger(__name__)
-
-ANSWER_THREADS = 32
 
 
 def make_kalshi_client(kalshi: KalshiSettings) -> KalshiClient:
@@ -78,10 +77,11 @@ class Runtime:
     client: KalshiClient
     reader: BalanceReader
     app: App
-    background: ThreadPoolExecutor
+    background: AnswerPool
     context: BotContext
     checks: BackgroundChecks | None = None
     store: Store | None = None  # alert state, history, digest log: there when the checks are
+    identity: BotIdentity | None = None  # what Bolt authorizes requests with; learnt by the start-up check
 
     def start_background(self) -> None:
         if self.checks is not None:
@@ -89,25 +89,25 @@ class Runtime:
 
     def stop(self) -> None:
         """Stop background work and close connections; safe to call more than once."""
-        if self.checks is not None:
-            self.checks.stop()
-        self.background.shutdown(wait=True, cancel_futures=False)  # answers under way still go out
-        if self.store is not None:
-            self.store.close()  # after the answers: they read the history
+        stopped = self.checks.stop() if self.checks is not None else True
+        self.background.shutdown()  # answers under way still go out, the store still open
+        if self.store is not None and stopped:  # a check still under way uses it: the exit closes it
+            self.store.close()
             self.store = None
         self.client.close()
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    from bot.slack.access import Access
-    from bot.slack.app import build_app, make_web_client
+    from bot.slack.access import Access, posting_channel_warnings
+    from bot.slack.answer_pool import AnswerPool
+    from bot.slack.app import BotIdentity, build_app, make_web_client
     from bot.slack.context import BotContext
 
     assert settings.slack is not None
     client = make_kalshi_client(settings.kalshi)
     reader = BalanceReader(client, settings.freshness_seconds)
     access = Access(settings.slack.allowed_users, settings.slack.allowed_channels)
-    background = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="answer")
+    background = AnswerPool()
     ctx = BotContext(
         reader=reader,
         access=access,
@@ -120,8 +120,11 @@ def build_runtime(settings: Settings) -> Runtime:
     if settings.history is not None:
         store, lock = make_store(settings)
         checks = build_checks(settings, reader=reader, ctx=ctx, web=web, store=store, lock=lock)
-    app = build_app(settings.slack, ctx, web)
-    return Runtime(client, reader, app, background, ctx, checks, store)
+    for warning in posting_channel_warnings(settings.posting_channels(), access):
+        log.warning("%s", warning)
+    identity = BotIdentity(settings.slack.bot_token.reveal())
+    app = build_app(settings.slack, ctx, web, identity)
+    return Runtime(client, reader, app, background, ctx, checks, store, identity)
 
 
 def build_checks(

@@ -12,7 +12,6 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from typing import Any
 
 import httpx
@@ -24,21 +23,22 @@ from slack_sdk.signature import SignatureVerifier
 from bot.config import load_settings
 from bot.kalshi.errors import KalshiError
 from bot.runtime import Runtime, build_runtime
+from bot.slack.answer_pool import AnswerPool
 from bot.slack.blocks import balance as blocks
 from bot.slack.server import wsgi_app
+from bot.slack.signatures import RequestVerifier
 from tests.bot_process import SIGNING_SECRET, BotProcess, bot_env, command_body
 from tests.fakes.kalshi import FakeKalshi, Reply
 from tests.fakes.slack import FakeSlack
 from tests.test_kalshi_client import make_client
 
 
-class Inline:
-    """An executor that runs work at once, so a reply is sent before dispatch returns."""
+class Inline(AnswerPool):
+    """The answer pool, but running each answer at once, so a reply is sent before dispatch returns."""
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        future.set_result(fn(*args, **kwargs))
-        return future
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> bool:
+        fn(*args, **kwargs)
+        return True
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def dispatch(rt: Runtime, body: str) -> tuple[str, bytes]:
         "wsgi.url_scheme": "http",
     }
     status: list[str] = []
-    out = b"".join(wsgi_app(rt.app)(environ, lambda s, h: status.append(s)))  # type: ignore[arg-type, return-value]
+    out = b"".join(wsgi_app(rt.app, RequestVerifier(SIGNING_SECRET))(environ, lambda s, h: status.append(s)))  # type: ignore[arg-type, return-value]
     return status[0], out
 
 
@@ -130,11 +130,12 @@ def test_command_text_fuzz(runtime: Runtime, _slack_server: FakeSlack, text: str
 def background_inline(rt: Runtime) -> Iterator[None]:
     """Run the listeners' background work inline for the duration."""
     saved = rt.context.background
-    rt.context.background = Inline()  # type: ignore[assignment]
+    rt.context.background = inline = Inline()
     try:
         yield
     finally:
         rt.context.background = saved
+        inline.shutdown()
 
 
 json_values = st.recursive(
@@ -182,7 +183,20 @@ def bot(start_bot: Callable[..., BotProcess]) -> BotProcess:
     return start_bot()
 
 
-def test_replayed_body_with_another_timestamp_is_rejected(
+def test_replayed_request_verbatim_is_rejected(bot: BotProcess, kalshi: FakeKalshi, slack: FakeSlack) -> None:
+    body = command_body("", slack.response_url("verbatim"))
+    ts = int(time.time()) - 60
+    signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=str(ts), body=body)
+    assert bot.post_signed(body, timestamp=ts, signature=signature).status_code == 200  # the original
+    slack.wait_response("verbatim")
+    before = kalshi.count
+    replay = bot.post_signed(body, timestamp=ts, signature=signature)  # the same bytes and headers
+    assert replay.status_code == 401
+    time.sleep(0.2)
+    assert kalshi.count == before and len(slack.responses("verbatim")) == 1
+
+
+def test_signature_moved_to_another_timestamp_is_rejected(
     bot: BotProcess, kalshi: FakeKalshi, slack: FakeSlack
 ) -> None:
     body = command_body("", slack.response_url("replay"))
@@ -207,7 +221,7 @@ def test_oversized_body_is_refused_before_kalshi(bot: BotProcess, kalshi: FakeKa
 
 def test_get_and_garbage_on_the_events_path(bot: BotProcess, kalshi: FakeKalshi) -> None:
     assert httpx.get(f"{bot.url}/slack/events").status_code == 404
-    assert bot.post_signed("not=a&slack=payload").status_code in {401, 404}
+    assert bot.post_signed("not=a&slack=payload").status_code == 404  # signed, but no listener for it
     assert bot.post_signed("payload=%7Bnot%20json").status_code == 400
     assert "refused a malformed request" in bot.logs()
     assert kalshi.count == 0

@@ -84,6 +84,7 @@ def kind_of(text: str) -> str:
         ("Kalshi balance recovered", "recovered"),
         ("Cannot read", "cannot-read"),
         ("Reading the Kalshi balance", "reading-again"),
+        ("Low-balance alert cleared", "cleared"),
     ]:
         if text.startswith(prefix):
             return kind
@@ -501,3 +502,17 @@ def test_a_critical_level_not_below_the_warning_level_is_ignored(new_store: Stor
     assert h.monitor.levels().ignored_critical_cents == 50_00
     h.tick(30_00)
     assert h.channel.delivered == ["low"]
+
+
+def test_a_threshold_lowered_during_an_episode_clears_it_without_a_recovery(new_store: StoreFactory) -> None:
+    from bot.alerts.store import AlertConfig
+
+    channel = Channel()
+    h = Harness(new_store, channel)
+    h.tick(100_00)
+    h.monitor.store.save_config(AlertConfig(50_00, "U0ADMIN", h.clock.now + 1))
+    h.tick(100_00)  # the balance did not move; the threshold did
+    assert channel.delivered == ["low", "cleared"]
+    h.tick(40_00)
+    h.tick(70_00)  # a real recovery above the new threshold and its margin
+    assert channel.delivered == ["low", "cleared", "low", "recovered"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -25,10 +26,42 @@ def wait_posts(slack: FakeSlack, count: int, timeout: float = 15) -> list[str]:
     return delivered(slack)
 
 
+def committed_state(bot: BotProcess) -> str | None:
+    """The alert state as committed in the bot's store (SQLite file or PostgreSQL), read from outside."""
+    query = "SELECT state FROM alert_state WHERE id = 1"
+    if "DATABASE_URL" in bot.env:
+        import psycopg
+
+        with psycopg.connect(bot.env["DATABASE_URL"]) as conn:
+            try:
+                row = conn.execute(query).fetchone()
+            except psycopg.errors.UndefinedTable:
+                return None
+    else:
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(bot.env["BOT_STATE_PATH"])) as db:
+            try:
+                row = db.execute(query).fetchone()
+            except sqlite3.OperationalError:
+                return None
+    return str(row[0]) if row else None
+
+
+def wait_committed(bot: BotProcess, state: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while committed_state(bot) != state:
+        assert time.monotonic() < deadline, f"the alert state was never committed as {state}"
+        time.sleep(0.02)
+
+
 def test_alert_survives_sigkill_then_one_recovery(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, alert_env: dict[str, str]
 ) -> None:
     kalshi.set_balance(100_00)
+    # Slack's "ok" comes 0.5 s after the post reaches it: a kill as soon as the post is seen would land
+    # before the commit, every time, and the restarted bot would rightly alert again
+    slack.script("chat.postMessage", ApiReply(delay=0.5))
     bot = start_bot(**alert_env)
     (alert,) = wait_posts(slack, 1)
     assert alert.startswith("Kalshi balance low") and "$100.00" in alert and "$250.00" in alert
@@ -36,6 +69,7 @@ def test_alert_survives_sigkill_then_one_recovery(
     post = slack.posts()[0].body
     assert post["blocks"][0]["type"] == "header" and post["channel"] == CHANNEL
 
+    wait_committed(bot, "warning")  # past the at-least-once window between Slack's "ok" and the commit
     bot.kill()  # SIGKILL mid-episode
     again = start_bot(**alert_env)
     time.sleep(5)  # two more checks while still low
@@ -124,7 +158,7 @@ def test_alert_commands_from_slack(
     bot.command("alert 500", slack.response_url("nope"), user="U0STRANGER")
     assert "Only the bot's admins" in slack.wait_response("nope").body["text"]
 
-    for bad in ["abc", "-5", "1e9", "12.345", "99999999999", "<!channel>"]:
+    for bad in ["abc", "-5", "1e9", "12.345", "99999999999", "<!channel>", "\uff12\uff15\uff10"]:
         name = f"bad-{abs(hash(bad))}"
         bot.command(f"alert {bad}", slack.response_url(name), user="U0ADMIN01")
         text = slack.wait_response(name).body["text"]
@@ -155,17 +189,6 @@ def test_alert_command_without_alerts_configured(
     assert "not set up" in slack.wait_response("na").body["text"]
 
 
-def wait_committed(bot: BotProcess, line: str, timeout: float = 5) -> None:
-    """Until the bot logged the post, which it does once Slack accepted it, just before recording it:
-    a kill in the instant between Slack's "ok" and the commit may repeat that one message, by design
-    (at least once), and that is not what these tests are about."""
-    deadline = time.monotonic() + timeout
-    while line not in bot.logs():
-        assert time.monotonic() < deadline, f"the bot never logged {line!r}"
-        time.sleep(0.05)
-    time.sleep(0.2)  # the commit follows the log line
-
-
 DESK = {"BALANCE_ALERT_CRITICAL": "50", "BALANCE_ALERT_MENTION": "U0DESK001, S0TRADERS, here"}
 DESK_MARKUP = ["<@U0DESK001>", "<!subteam^S0TRADERS>", "<!here>"]
 
@@ -186,7 +209,7 @@ def test_warning_critical_and_recovery_in_order_whatever_restarts_happen(
     (warning,) = wait_posts(slack, 1)
     assert warning.startswith("Kalshi balance low") and "below the $250.00 warning level by $50.00" in warning
     assert not any(tag in warning for tag in DESK_MARKUP)
-    wait_committed(bot, "posted low-balance alert")
+    wait_committed(bot, "warning")
     bot.kill()
     bot = start_bot(**env)
 
@@ -199,7 +222,7 @@ def test_warning_critical_and_recovery_in_order_whatever_restarts_happen(
     for shown in ["$40.00", "$12.34", "$52.34", "Critical level, $50.00", "Low for"]:
         assert shown in blocks, shown
 
-    wait_committed(bot, "posted critical alert")
+    wait_committed(bot, "critical")
     bot.kill()  # SIGKILL in the critical state
     bot = start_bot(**env)
     time.sleep(5)  # two more checks, still critical
@@ -208,7 +231,7 @@ def test_warning_critical_and_recovery_in_order_whatever_restarts_happen(
     kalshi.set_balance(200_00, portfolio_value=12_34)
     above = wait_posts(slack, 3)[2]
     assert above.startswith("Kalshi balance no longer critical")
-    wait_committed(bot, "posted no-longer-critical message")
+    wait_committed(bot, "warning")
     bot.kill()
     bot = start_bot(**env)
     kalshi.set_balance(300_00, portfolio_value=12_34)
@@ -310,6 +333,26 @@ def test_upgrading_from_the_single_level_release_posts_nothing_new(
     kalshi.set_balance(300_00)
     (recovered,) = wait_posts(slack, 1)
     assert recovered.startswith("Kalshi balance recovered")
+
+
+def test_lowering_the_threshold_clears_the_alert_without_claiming_a_recovery(
+    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack
+) -> None:
+    kalshi.set_balance(100_00)
+    bot = start_bot(**ALERTS_ENV)
+    (alert,) = wait_posts(slack, 1)
+    assert alert.startswith("Kalshi balance low")
+    bot.command("alert 50", slack.response_url("lower"), user="U0ADMIN01")
+    assert "below $50.00" in slack.wait_response("lower").body["text"]
+    texts = wait_posts(slack, 2)
+    assert not texts[1].startswith("Kalshi balance recovered"), texts[1]
+    assert "warning level was changed" in texts[1] and "$50.00" in texts[1], texts[1]
+    assert "cleared" in texts[1], texts[1]
+    time.sleep(4.5)
+    assert len(delivered(slack)) == 2
+    kalshi.set_balance(40_00)  # below the new threshold: a new episode alerts as usual
+    texts = wait_posts(slack, 3)
+    assert texts[2].startswith("Kalshi balance low") and "$50.00" in texts[2]
 
 
 def test_the_cannot_read_notice_names_maintenance(

@@ -93,6 +93,24 @@ def test_window_expires(client: KalshiClient, kalshi: FakeKalshi) -> None:
     assert kalshi.count == 2
 
 
+def test_each_reader_of_a_failed_flight_gets_its_own_error_chained_to_the_shared_one(
+    client: KalshiClient, kalshi: FakeKalshi
+) -> None:
+    kalshi.latency = 0.3
+    kalshi.queue(Reply(401, {"error": {"code": "authentication_error", "message": "token failure"}}))
+    reader = BalanceReader(client, freshness_seconds=0)
+    errors = read_concurrently(reader, 8)
+    assert kalshi.count == 1
+    assert all(isinstance(e, KalshiAPIError) for e in errors)
+    assert len({id(e) for e in errors}) == 8, "one error object was raised in several threads"
+    causes = {id(e.__cause__) for e in errors}
+    assert len(causes) == 1 and None not in {e.__cause__ for e in errors}  # type: ignore[union-attr]
+    first = errors[0]
+    assert isinstance(first, KalshiAPIError)
+    assert all(str(e) == str(first) and e.hint() == first.hint() for e in errors)  # type: ignore[union-attr]
+    assert all(e.status == first.status for e in errors)  # type: ignore[union-attr]
+
+
 def test_views_fly_separately_and_each_coalesces(client: KalshiClient, kalshi: FakeKalshi) -> None:
     kalshi.latency = 0.3
     kalshi.set_subaccounts(subaccount_row(0, "1.00"), subaccount_row(3, "3.3333"))

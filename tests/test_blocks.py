@@ -68,6 +68,7 @@ def all_messages(text: str = "x", cents: int = 123456) -> list[Message]:
         alerts.low_balance_message(crossing(cents, "critical", demo=True), reminder=True),
         alerts.above_critical_message(crossing(cents, "warning", watch="total")),
         alerts.recovered_message(crossing(cents, "ok")),
+        alerts.alert_cleared_message(crossing(cents, "ok", demo=True)),
         alerts.alert_read_failure_message(error, 3),
         alerts.alert_reading_again_message(cents),
         alerts.alert_status_message(status),
@@ -111,7 +112,7 @@ def test_durations() -> None:
     assert alerts.duration_text(86400 * 3) == "3 d"
 
 
-@pytest.mark.parametrize("index", range(18))
+@pytest.mark.parametrize("index", range(19))
 def test_every_message_is_valid_block_kit(index: int) -> None:
     validate(all_messages()[index])
 

@@ -189,6 +189,41 @@ def test_a_failed_balance_says_why_in_at_most_3_lines_and_v_shows_the_retries(
     assert "retry 1" in verbose.stderr and verbose.stderr.splitlines()[-2].startswith("error: Kalshi said")
 
 
+def test_pem_text_in_the_key_path_is_not_printed(tmp_path: Path) -> None:
+    env = {"KALSHI_API_KEY_ID": keys.KEY_ID, "KALSHI_PRIVATE_KEY_PATH": keys.pkcs1_pem()}
+    result = run_cli(["balance"], env, tmp_path)  # run_cli fails on any line of the key in the output
+    assert result.returncode == 2
+    assert "KALSHI_PRIVATE_KEY_PATH is not a readable file path (it looks like PEM text" in result.stderr
+
+
+def test_a_non_ascii_port_is_a_configuration_error(kalshi_env: dict[str, str], tmp_path: Path) -> None:
+    env = {**kalshi_env, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PORT": "²"}
+    result = run_cli(["serve"], env, tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "PORT must be a whole number" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_alert_channel_outside_the_allowed_channels_is_warned_about(
+    kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path
+) -> None:
+    from tests.bot_process import ALERTS_ENV, BotProcess
+
+    env = bot_env(
+        kalshi.base_url, slack.api_url, tmp_path, **ALERTS_ENV, BALANCE_ALLOWED_CHANNELS="C0DESK001"
+    )
+    warning = "BALANCE_ALERT_CHANNEL is not one of BALANCE_ALLOWED_CHANNELS"
+    result = run_cli(["check"], env, tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert f"! channels: {warning}" in result.stdout
+    bot = BotProcess(env, tmp_path / "bot.log").start()
+    try:
+        assert warning in bot.logs()
+    finally:
+        bot.stop()
+    inside = {**env, "BALANCE_ALLOWED_CHANNELS": "C0DESK001,C0ALERTS1"}
+    assert warning not in run_cli(["check"], inside, tmp_path).stdout
+
+
 def ed25519_env(kalshi: FakeKalshi) -> dict[str, str]:
     return {
         "KALSHI_API_KEY_ID": keys.ED25519_KEY_ID,

@@ -72,7 +72,7 @@ def test_key_from_path_and_problems(tmp_path: Path) -> None:
     path.write_text(keys.pkcs1_pem())
     s = load_settings({"KALSHI_API_KEY_ID": "k", "KALSHI_PRIVATE_KEY_PATH": str(path)}, Mode.KALSHI)
     assert s.kalshi.private_key.key_size == 2048
-    with pytest.raises(ConfigError, match="KALSHI_PRIVATE_KEY_PATH: cannot read"):
+    with pytest.raises(ConfigError, match="KALSHI_PRIVATE_KEY_PATH is not a readable file path"):
         load_settings(
             {"KALSHI_API_KEY_ID": "k", "KALSHI_PRIVATE_KEY_PATH": str(tmp_path / "nope")}, Mode.KALSHI
         )
@@ -122,8 +122,8 @@ def test_critical_level_watched_figure_and_mentions() -> None:
         ("BALANCE_ALERT_CRITICAL", "0", "BALANCE_ALERT_CRITICAL must be above $0.00"),
         ("BALANCE_ALERT_CRITICAL", "1e3", "BALANCE_ALERT_CRITICAL: the amount must be dollars"),
         ("BALANCE_ALERT_ON", "portfolio", "BALANCE_ALERT_ON must be 'available' or 'total'"),
-        ("BALANCE_ALERT_MENTION", "U0DESK001,bob", "BALANCE_ALERT_MENTION: entry 2 ('bob') is not a user id"),
-        ("BALANCE_ALERT_MENTION", "C0123ABCD", "BALANCE_ALERT_MENTION: entry 1 ('C0123ABCD') is not"),
+        ("BALANCE_ALERT_MENTION", "U0DESK001,bob", "BALANCE_ALERT_MENTION: entry 2 is not a user id"),
+        ("BALANCE_ALERT_MENTION", "C0123ABCD", "BALANCE_ALERT_MENTION: entry 1 is not"),
         ("BALANCE_ALERT_MENTION", "<@U0DESK001>", "BALANCE_ALERT_MENTION: entry 1 is not a user id"),
     ],
 )
@@ -213,6 +213,69 @@ def test_digest_problems_are_named_without_echoing_values() -> None:
         if bad_zone:
             with pytest.raises(ConfigError, match="BALANCE_DIGEST_TZ"):
                 load_settings({**env, "BALANCE_DIGEST_TZ": bad_zone})
+
+
+def test_pem_text_in_the_path_variable_is_named_not_printed() -> None:
+    pem = keys.pkcs1_pem()
+    with pytest.raises(ConfigError) as info:
+        load_settings({"KALSHI_API_KEY_ID": "k", "KALSHI_PRIVATE_KEY_PATH": pem}, Mode.KALSHI)
+    text = str(info.value)
+    assert (
+        "KALSHI_PRIVATE_KEY_PATH is not a readable file path (it looks like PEM text; "
+        "put PEM text in KALSHI_PRIVATE_KEY)" in text
+    )
+    for line in pem.splitlines():
+        assert line not in text
+
+
+def test_no_configuration_error_echoes_a_value(tmp_path: Path) -> None:
+    values = {
+        "KALSHI_API_KEY_ID": "k",
+        "KALSHI_PRIVATE_KEY_PATH": str(tmp_path / "canary-dir" / "canary.pem"),
+        "KALSHI_ENV": "canary-env",
+        "KALSHI_API_BASE_URL": "ftp://canary-host/x",
+        "KALSHI_TIMEOUT_SECONDS": "canary-seconds",
+        "SLACK_BOT_TOKEN": "xoxp-canary-token",
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": "canary-api",
+        "PORT": "99999canary",
+        "BALANCE_ALLOWED_USERS": "canary-user",
+        "BALANCE_ALERT_CHANNEL": "#canary-channel",
+        "BALANCE_ALERT_THRESHOLD": "-98765",
+        "BALANCE_ALERT_REARM": "$canary",
+        "BOT_LOG_LEVEL": "canary-level",
+        "DATABASE_URL": "mysql://canary:pw@host/db",
+    }
+    with pytest.raises(ConfigError) as info:
+        load_settings(values)
+    text = str(info.value)
+    for name, value in values.items():
+        if len(value) > 2:
+            assert value not in text, f"{name}'s value is echoed"
+    assert "canary" not in text and "98765" not in text
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PORT", "\u00b2"),
+        ("PORT", "\uff13\uff10\uff10\uff10"),
+        ("KALSHI_TIMEOUT_SECONDS", "\uff16"),
+        ("BALANCE_FRESHNESS_SECONDS", "\u0662"),
+        ("BALANCE_ALERT_FAILURES", "\uff13"),
+        ("BALANCE_ALERT_INTERVAL", "\uff160"),
+        ("BALANCE_ALERT_THRESHOLD", "\uff12\uff15\uff10"),
+    ],
+)
+def test_numbers_are_ascii_digits_only(name: str, value: str) -> None:
+    env = {
+        **kalshi_vars(),
+        **SLACK_HTTP,
+        "BALANCE_ALERT_CHANNEL": "C0123ABCD",
+        "BALANCE_ALERT_THRESHOLD": "250",
+    }
+    with pytest.raises(ConfigError, match=name):
+        load_settings({**env, name: value})
 
 
 @pytest.mark.parametrize(

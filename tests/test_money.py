@@ -72,6 +72,23 @@ def test_parse_dollars_refuses(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "\uff12\uff15\uff10",
+        "$\uff11,\uff10\uff10\uff10",
+        "\u0662\u0665\u0660",
+        "25\uff10.00",
+        "\u00b2",
+        "250.\u0660\u0660",
+        "\U0001d7d0\U0001d7d3\U0001d7ce",
+    ],
+)
+def test_only_ascii_digits_are_dollars(text: str) -> None:
+    with pytest.raises(AmountError):
+        parse_dollars(text)
+
+
+@pytest.mark.parametrize(
     ("text", "shown"),
     [
         ("12.3456", "$12.3456"),

@@ -4,13 +4,16 @@ bot's processes sharing one database."""
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from bot.alerts.postgres import SCHEMA_VERSION, AdvisorySenderLock, PostgresAlertStore
 from bot.alerts.store import AlertConfig, AlertState
-from tests.bot_process import ALERTS_ENV, bot_env
+from tests.bot_process import ALERTS_ENV, BotProcess, bot_env
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import FakeSlack
 from tests.test_cli import run_cli
@@ -18,9 +21,13 @@ from tests.test_cli import run_cli
 
 def test_schema_is_created_once_even_by_processes_starting_together(database_url: str) -> None:
     stores: list[PostgresAlertStore] = []
-    threads = [
-        threading.Thread(target=lambda: stores.append(PostgresAlertStore(database_url))) for _ in range(5)
-    ]
+
+    def start_one() -> None:
+        store = PostgresAlertStore(database_url)
+        store.load_state()  # the first use connects and migrates
+        stores.append(store)
+
+    threads = [threading.Thread(target=start_one) for _ in range(5)]
     for t in threads:
         t.start()
     for t in threads:
@@ -85,9 +92,74 @@ def test_the_advisory_lock_has_one_holder_and_passes_on(database_url: str) -> No
 def test_check_says_an_unreachable_database_without_its_password(
     kalshi: FakeKalshi, slack: FakeSlack, database_url: str, tmp_path: Path
 ) -> None:
-    unreachable = database_url.replace("postgres@", "postgres:s3cret-canary@").rsplit(":", 1)[0] + ":1/x"
-    env = bot_env(kalshi.base_url, slack.api_url, tmp_path, **ALERTS_ENV, DATABASE_URL=unreachable)
+    env = bot_env(
+        kalshi.base_url, slack.api_url, tmp_path, **ALERTS_ENV, DATABASE_URL=refused_url(database_url)
+    )
     result = run_cli(["check"], env, tmp_path)
     assert result.returncode == 1
-    assert "✗ alert store: PostgreSQL (DATABASE_URL) cannot be opened (OperationalError)" in result.stdout
+    assert "✗ alert store: PostgreSQL (DATABASE_URL) cannot be opened: connection refused" in result.stdout
     assert "s3cret-canary" not in result.stdout + result.stderr
+
+
+def refused_url(database_url: str) -> str:
+    """The test server's URL with a password and a port where nothing listens."""
+    from tests.bot_process import free_port
+
+    return (
+        database_url.replace("postgres@", "postgres:s3cret-canary@").rsplit(":", 1)[0] + f":{free_port()}/x"
+    )
+
+
+def test_serve_keeps_answering_while_the_database_is_down_and_retries_with_backoff(
+    start_bot: Callable[..., BotProcess], kalshi: FakeKalshi, slack: FakeSlack, database_url: str
+) -> None:
+    bot = start_bot(**ALERTS_ENV, DATABASE_URL=refused_url(database_url), BOT_LOG_LEVEL="INFO")
+    bot.command("", slack.response_url("figures"))
+    assert "$1,234.56" in slack.wait_response("figures").body["text"]
+    bot.command("alert", slack.response_url("alert"))
+    answer = slack.wait_response("alert").body["text"]
+    assert "alert store" in answer and "connection refused" in answer, answer
+    time.sleep(6.5)  # retries after 2 s, then 4 s
+    logs = bot.logs()
+    retries = [ln for ln in logs.splitlines() if "unreachable (connection refused); trying again in" in ln]
+    assert 2 <= len(retries) <= 3, logs
+    waits = [float(ln.rsplit("trying again in ", 1)[1].split("s", 1)[0]) for ln in retries]
+    assert waits[1] > waits[0], waits
+    assert "Traceback" not in logs and "s3cret-canary" not in logs
+    assert bot.proc is not None and bot.proc.poll() is None
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        (
+            'connection failed: connection to server at "10.0.0.1", port 5432 failed: Connection refused\n'
+            "\tIs the server running on that host and accepting TCP/IP connections?",
+            "connection refused",
+        ),
+        (
+            'connection failed: connection to server at "10.0.0.1", port 5432 failed: FATAL:  password '
+            'authentication failed for user "bob"',
+            "authentication failed",
+        ),
+        (
+            'connection failed: connection to server at "10.0.0.1", port 5432 failed: timeout expired',
+            "timeout",
+        ),
+        ("failed to resolve host 'db.example': [Errno -2] Name or service not known", "host not found"),
+        (
+            'connection failed: could not translate host name "db.example" to address: Name or service not '
+            "known",
+            "host not found",
+        ),
+        ('connection failed: FATAL:  database "nope" does not exist', "database does not exist"),
+        ('connection failed: FATAL:  role "bob" does not exist', "user does not exist"),
+        ("connection failed: fe_sendauth: no password supplied", "password missing"),
+        ("SSL connection has been closed unexpectedly", "SSL failed"),
+        ("something new", "OperationalError"),
+    ],
+)
+def test_database_failures_are_named_without_the_message(message: str, reason: str) -> None:
+    from bot.alerts.postgres import failure_reason
+
+    assert failure_reason(psycopg.OperationalError(message)) == reason

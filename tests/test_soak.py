@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import random
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime import ANSWER_THREADS
+from bot.slack.answer_pool import ANSWER_THREADS
 from bot.slack.server import HTTP_THREADS
 from tests.bot_process import BotProcess
 from tests.fakes.kalshi import FakeKalshi, Reply, balance_body
@@ -63,6 +62,7 @@ def test_soak_1000_commands_with_faults(
     acked: list[bool] = [False] * COMMANDS
     in_ack: list[bool] = [False] * COMMANDS
     marks: dict[str, dict[str, int]] = {}
+    samples: list[dict[str, int]] = []  # the bot's vitals, every 50 commands
     t0 = time.monotonic()
 
     def one(i: int) -> None:
@@ -72,6 +72,8 @@ def test_soak_1000_commands_with_faults(
         response = bot.command("", slack.response_url(f"s{i}"))
         acked[i] = response.status_code == 200
         in_ack[i] = bool(response.content)
+        if i % 50 == 0:
+            samples.append(vitals(bot.proc.pid))  # type: ignore[union-attr]
         if i == 200:
             marks["warm"] = vitals(bot.proc.pid)  # type: ignore[union-attr]
 
@@ -84,6 +86,11 @@ def test_soak_1000_commands_with_faults(
     warm = marks["warm"]
     answers = [slack.responses(f"s{i}")[0].body["text"] for i in range(COMMANDS) if not in_ack[i]]
     errors = sum(a.startswith("Couldn't read") for a in answers)
+
+    # the bot's own threads (from /proc/<pid>), never the test process's: main, the HTTP and answer
+    # pools, and the start-up token check
+    thread_bound = 1 + HTTP_THREADS + ANSWER_THREADS + 3
+    peak_threads = max(v["threads"] for v in [start, *samples, end])
 
     def mb(v: dict[str, int]) -> str:
         return f"{v['rss_kb'] / 1024:.1f} MB"
@@ -98,14 +105,16 @@ def test_soak_1000_commands_with_faults(
         f"| threads | {start['threads']} | {warm['threads']} | {end['threads']} |\n"
         f"| open file descriptors | {start['fds']} | {warm['fds']} | {end['fds']} |\n"
         f"| RSS | {mb(start)} | {mb(warm)} | {mb(end)} |\n"
+        f"\nThe bot's threads, sampled every 50 commands: at most {peak_threads} "
+        f"(bound {thread_bound}).\n"
         f"\nAll {sum(acked)} acknowledged; answered: {sum(in_ack)} in the ack, {len(answers)} on the "
         f"response_url ({errors} of them a Kalshi error in plain words). Threads grow only as the pools "
         f"fill up to their bounds ({HTTP_THREADS} HTTP, {ANSWER_THREADS} answer threads), never past them.\n",
         tmp_path_factory,
     )
     assert all(acked)
-    assert end["threads"] <= 1 + HTTP_THREADS + ANSWER_THREADS + 3, (warm, end)  # main, pools, auth-test
+    assert len(samples) == COMMANDS // 50, "the bot's vitals were sampled throughout"
+    assert peak_threads <= thread_bound, (peak_threads, samples)
     assert end["fds"] <= warm["fds"] + 8, (warm, end)
     assert end["rss_kb"] - warm["rss_kb"] < 15 * 1024, (warm, end)
     assert errors > 0  # the faults really reached people, in words
-    assert threading.active_count() < 200

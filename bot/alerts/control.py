@@ -14,9 +14,10 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Concatenate, ParamSpec
 
 from bot.alerts.monitor import Levels, Policy, levels_in_force, rearm_margin
-from bot.alerts.store import CRITICAL, AlertConfig, AlertStore
+from bot.alerts.store import CRITICAL, AlertConfig, AlertStore, StoreUnavailable
 from bot.money import AmountError, format_cents, parse_dollars
 from bot.slack.blocks import alerts as blocks
 from bot.slack.blocks.base import COMMAND, Message, escape
@@ -25,6 +26,26 @@ from bot.slack.blocks.notices import notice_message
 log = logging.getLogger(__name__)
 
 MAX_THRESHOLD_CENTS = 1_000_000_000  # $10,000,000: above this a threshold is a typo
+P = ParamSpec("P")
+
+
+def _store_reachable(
+    method: Callable[Concatenate[AlertAdmin, P], Message],
+) -> Callable[Concatenate[AlertAdmin, P], Message]:
+    """A sentence instead of an error when the alert store (a database) cannot be reached."""
+
+    def wrapper(admin: AlertAdmin, /, *args: P.args, **kwargs: P.kwargs) -> Message:
+        try:
+            return method(admin, *args, **kwargs)
+        except StoreUnavailable as exc:
+            log.warning("alert command not done: alert store unreachable (%s)", exc.reason)
+            return notice_message(
+                f"The alert settings can't be reached right now: the alert store is unreachable "
+                f"({exc.reason}). Nothing changed; try again in a minute.",
+                ":warning:",
+            )
+
+    return wrapper
 
 
 class AlertAdmin:
@@ -63,6 +84,7 @@ class AlertAdmin:
             ignored_critical_cents=levels.ignored_critical_cents,
         )
 
+    @_store_reachable
     def describe(self) -> Message:
         return blocks.alert_status_message(self.status())
 
@@ -79,6 +101,7 @@ class AlertAdmin:
             config = AlertConfig(self.policy.default_threshold_cents, user_id, 0.0)
         return replace(config, updated_by=user_id, updated_at=self.wall())
 
+    @_store_reachable
     def set_threshold(self, amount: str, user_id: str, *, level: str = "warning") -> Message:
         """``/balance alert 250`` (the warning level) or ``/balance alert critical 50``."""
         refusal = self._refusal(user_id)
@@ -124,6 +147,7 @@ class AlertAdmin:
             ":white_check_mark:",
         )
 
+    @_store_reachable
     def turn_off(self, user_id: str, *, level: str = "warning") -> Message:
         """``/balance alert off`` (every alert) or ``/balance alert critical off`` (the critical level)."""
         refusal = self._refusal(user_id)

@@ -130,7 +130,9 @@ class AlertMonitor:
         return max(self._tick(), self._slack_wait)
 
     def _tick(self) -> float:
-        levels = self.levels()
+        config = self.store.load_config()
+        levels = levels_in_force(self.policy, config)
+        changed_at = config.updated_at if config is not None else None  # the levels set from Slack
         state = self.store.load_state()
         if levels.warning_cents is None:
             if state.state != OK:  # turned off mid-episode: nothing to say, nothing to recover from
@@ -142,7 +144,7 @@ class AlertMonitor:
             reading = self.reader.read()
         except KalshiError as exc:
             return self._on_failure(state, exc, now)
-        return self._on_balance(state, reading.balance, levels, now)
+        return self._on_balance(state, reading.balance, levels, now, changed_at)
 
     def _on_failure(self, state: AlertState, exc: KalshiError, now: float) -> float:
         state.failures += 1
@@ -161,8 +163,17 @@ class AlertMonitor:
         backoff: float = self.policy.interval_seconds * 2 ** min(state.failures - 1, 10)
         return min(backoff, max(self.policy.interval_seconds, MAX_BACKOFF_SECONDS))
 
-    def _on_balance(self, state: AlertState, balance: Balance, levels: Levels, now: float) -> float:
+    def _on_balance(
+        self, state: AlertState, balance: Balance, levels: Levels, now: float, changed_at: float | None = None
+    ) -> float:
         cents = balance.balance_cents
+        previous = (  # the last reading before this one, to tell a balance that rose from a level that moved
+            None
+            if state.last_balance_cents is None
+            else watched_cents(
+                Balance(state.last_balance_cents, state.last_portfolio_cents or 0, 0), self.policy.watch
+            )
+        )
         if state.failures:
             log.info("alert checks read the balance again after %d failure(s)", state.failures)
         state.failures = 0
@@ -177,11 +188,22 @@ class AlertMonitor:
                 state.failure_notice_sent = False
                 self.store.save_state(state)
 
-        self._step(state, balance, levels, now)
+        self._step(state, balance, levels, now, changed_at=changed_at, previous=previous)
         return self.policy.interval_seconds
 
-    def _step(self, state: AlertState, balance: Balance, levels: Levels, now: float) -> None:
-        """The transitions: at most one message per check, and the state moves only once it is sent."""
+    def _step(
+        self,
+        state: AlertState,
+        balance: Balance,
+        levels: Levels,
+        now: float,
+        *,
+        changed_at: float | None = None,
+        previous: int | None = None,
+    ) -> None:
+        """The transitions: at most one message per check, and the state moves only once it is sent.
+        ``changed_at``: when the levels were last set from Slack; ``previous``: the watched figure of the
+        reading before this one."""
         p = self.policy
         assert levels.warning_cents is not None
         warning, critical = levels.warning_cents, levels.critical_cents
@@ -216,7 +238,20 @@ class AlertMonitor:
                     state.state, state.low_since, state.last_notified_at = WARNING, now, now
                     self.store.save_state(state)
         elif value >= warning + rearm_margin(warning, p.rearm_cents):
-            if self._send(blocks.recovered_message(crossing(state.state, warning)), "recovery message"):
+            # The warning level was lowered during the episode and the reading before this one was already
+            # above it: the balance did not rise, the level moved, so say that.
+            moved = (
+                changed_at is not None
+                and state.low_since is not None
+                and changed_at > state.low_since
+                and previous is not None
+                and previous >= warning + rearm_margin(warning, p.rearm_cents)
+            )
+            if moved:
+                message, what = blocks.alert_cleared_message(crossing(OK, warning)), "alert-cleared message"
+            else:
+                message, what = blocks.recovered_message(crossing(state.state, warning)), "recovery message"
+            if self._send(message, what):
                 state.state, state.low_since, state.critical_since = OK, None, None
                 self.store.save_state(state)
         elif state.state == WARNING and critical is not None and value < critical:

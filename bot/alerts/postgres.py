@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-from bot.alerts.store import CONFIG_COLUMNS, STATE_COLUMNS, AlertConfig, AlertState
+from bot.alerts.store import CONFIG_COLUMNS, STATE_COLUMNS, AlertConfig, AlertState, StoreUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -106,6 +106,41 @@ def connect(url: str) -> psycopg.Connection[Any]:
     )
 
 
+# What psycopg's (libpq's) messages say, in a few words of our own: the messages themselves name hosts
+# and users, and are not what an operator needs first.
+_REASONS = (
+    ("password authentication failed", "authentication failed"),
+    ("authentication failed", "authentication failed"),
+    ("no password supplied", "password missing"),
+    ("connection refused", "connection refused"),
+    ("timeout expired", "timeout"),
+    ("timed out", "timeout"),
+    ("could not translate host name", "host not found"),
+    ("name or service not known", "host not found"),
+    ("nodename nor servname", "host not found"),
+    ("failed to resolve host", "host not found"),
+    ("no route to host", "host unreachable"),
+    ("network is unreachable", "host unreachable"),
+    ("does not exist", "does not exist"),
+    ("too many connections", "too many connections"),
+    ("the database system is starting up", "server starting up"),
+    ("the database system is shutting down", "server shutting down"),
+    ("ssl", "SSL failed"),
+)
+
+
+def failure_reason(exc: psycopg.Error) -> str:
+    """``connection refused``, ``authentication failed``, ``timeout``, ``host not found``, ...: why a
+    connection failed, without echoing the URL or the server's message; the error's type otherwise."""
+    message = str(exc).lower()
+    for needle, reason in _REASONS:
+        if needle in message:
+            if reason == "does not exist":
+                return "user does not exist" if 'role "' in message else "database does not exist"
+            return reason
+    return type(exc).__name__
+
+
 def describe_url(url: str) -> str:
     """host:port/dbname, without the user or password."""
     parts = urlsplit(url)
@@ -118,17 +153,31 @@ class PostgresAlertStore:
     """Thread-safe: one connection behind a lock, reconnected once when it breaks."""
 
     def __init__(self, url: str) -> None:
+        """Connects (and migrates) on first use, so a database that is down at start-up stops nothing:
+        each use until it is back raises :class:`StoreUnavailable`."""
         self.url = url
         self._lock = threading.Lock()
-        self._conn = connect(url)
-        self.migrate()
+        self._conn: psycopg.Connection[Any] | None = None
+        self._migrated = False
 
     def describe(self) -> str:
         return describe_url(self.url)
 
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
+            if self._conn is not None:
+                self._conn.close()
+
+    def _open(self) -> psycopg.Connection[Any]:
+        try:
+            conn = connect(self.url)
+        except psycopg.OperationalError as exc:
+            raise StoreUnavailable(failure_reason(exc)) from None  # the message names host and user
+        if not self._migrated:
+            with conn.transaction(), conn.cursor() as cur:
+                self._migrate(cur)
+            self._migrated = True
+        return conn
 
     def migrate(self) -> None:
         self._run(self._migrate)
@@ -153,16 +202,17 @@ class PostgresAlertStore:
         with self._lock:
             for attempt in (1, 2):
                 try:
-                    if self._conn.closed or self._conn.broken:
-                        self._conn = connect(self.url)
+                    if self._conn is None or self._conn.closed or self._conn.broken:
+                        self._conn = self._open()
                     with self._conn.transaction(), self._conn.cursor() as cur:
                         return work(cur)
                 except psycopg.OperationalError as exc:
+                    if self._conn is not None:
+                        self._conn.close()
+                    self._conn = None
                     if attempt == 2:
-                        raise
-                    log.warning("lost the PostgreSQL connection (%s); reconnecting", type(exc).__name__)
-                    self._conn.close()
-                    self._conn = connect(self.url)
+                        raise StoreUnavailable(failure_reason(exc)) from None
+                    log.warning("lost the PostgreSQL connection (%s); reconnecting", failure_reason(exc))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def load_state(self) -> AlertState:
@@ -201,14 +251,13 @@ class AdvisorySenderLock:
                 self._held = bool(row and row[0])
                 return self._held
             except psycopg.Error as exc:
-                if self._held:
-                    log.error("lost the alert lock with the PostgreSQL connection (%s)", type(exc).__name__)
-                else:
-                    log.warning("cannot reach PostgreSQL for the alert lock (%s)", type(exc).__name__)
-                self._held = False
+                was_held, self._held = self._held, False
                 if self._conn is not None:
                     self._conn.close()
                 self._conn = None
+                if not was_held:
+                    raise StoreUnavailable(failure_reason(exc)) from None  # the monitor logs and backs off
+                log.error("lost the alert lock with the PostgreSQL connection (%s)", failure_reason(exc))
                 return False
 
     def release(self) -> None:

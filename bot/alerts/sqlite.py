@@ -57,12 +57,26 @@ _UPSERT_CONFIG = (
 )
 
 
+def _private_file(path: Path) -> None:
+    """Create ``path`` (and its directory) readable by this user only: it holds balances and errors.
+
+    SQLite creates its ``-wal`` and ``-shm`` files with the database file's permissions, so those follow.
+    A file an earlier version left readable by others is tightened.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for name in (path.name, path.name + "-wal", path.name + "-shm", path.name + "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(path.with_name(name), 0o600)
+
+
 class SQLiteAlertStore:
     """Thread-safe (one connection behind a lock), WAL journal, full sync: a crash mid-write loses nothing."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_file(path)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -151,6 +165,7 @@ class FileSenderLock:
                 log.warning("no file locking on this platform; run one bot process per state file")
                 self._file = open(os.devnull)  # noqa: SIM115
                 return True
+            _private_file(self.path)
             handle = open(self.path, "a+")  # noqa: SIM115 - held open for the life of the lock
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

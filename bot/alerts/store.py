@@ -68,6 +68,15 @@ class AlertConfig:
     critical_set: bool = False  # False: the critical level is BALANCE_ALERT_CRITICAL's
 
 
+class StoreUnavailable(Exception):
+    """The store cannot be reached (a database down or refusing us); ``reason`` says why in a few words,
+    never with the connection URL or the server's own message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class AlertStore(Protocol):
     def load_state(self) -> AlertState: ...
 
@@ -85,7 +94,9 @@ class AlertStore(Protocol):
 class SenderLock(Protocol):
     """Held by exactly one process at a time; released by the system when the holder dies."""
 
-    def try_acquire(self) -> bool: ...
+    def try_acquire(self) -> bool:
+        """Whether this process holds the lock; raises :class:`StoreUnavailable` when it cannot tell."""
+        ...
 
     def release(self) -> None: ...
 

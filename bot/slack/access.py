@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -26,3 +27,16 @@ class Access:
         if self.users:
             return user_id in self.users
         return not self.channels
+
+
+def posting_channel_warnings(posting: Mapping[str, str], access: Access) -> list[str]:
+    """A warning for each channel the bot posts figures to on its own (``posting``: the variable that
+    names it -> the channel id) where the allow list refuses /balance."""
+    if not access.channels:
+        return []
+    return [
+        f"{name} is not one of BALANCE_ALLOWED_CHANNELS: the bot posts balance figures in a channel where "
+        "/balance is refused; add it to BALANCE_ALLOWED_CHANNELS, or choose a channel that is"
+        for name, channel in posting.items()
+        if channel not in access.channels
+    ]

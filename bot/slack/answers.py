@@ -1,13 +1,12 @@
-"""Answers prepared off the request thread: read through the one read path, render, send through the
-response_url. Whatever fails, the person gets a sentence and the operator a log line."""
+"""What the answers hold, prepared on the answer pool (:mod:`bot.slack.answer_pool`): read through the one
+read path, render; the Home tab is published here too. Whatever fails, the person gets a sentence and
+the operator a log line."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from decimal import Decimal
 
-from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -95,26 +94,6 @@ def alert_reply(ctx: BotContext, parsed: command_parser.Command, user: str) -> M
     if isinstance(parsed, command_parser.AlertOff):
         return ctx.alerts.turn_off(user, level=parsed.level)
     return ctx.alerts.describe()
-
-
-def answer(respond: Respond, render: Callable[[], Message], *, replace: bool) -> None:
-    """Render and send through the response_url; whatever fails, the person gets a sentence."""
-    try:
-        message = render()
-    except Exception:
-        log.exception("unexpected error while preparing a reply")
-        message = notices.unexpected_error_message()
-    try:
-        response = respond(**message.ephemeral(), replace_original=replace)
-    except Exception as exc:  # noqa: BLE001 - Slack's side failed: log it and keep serving
-        log.error("could not deliver the reply to Slack's response_url: %s", type(exc).__name__)
-        return
-    if response.status_code != 200:
-        log.error(
-            "Slack refused the reply on its response_url: HTTP %d %s",
-            response.status_code,
-            response.body[:200],
-        )
 
 
 def home_for(ctx: BotContext, user: str | None, *, fresh: bool) -> home_blocks.View:

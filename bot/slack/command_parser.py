@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.alerts.store import CRITICAL, WARNING
+from bot.numbers import whole_number
 
 SUBACCOUNT_WORDS = frozenset({"sub", "subaccount"})
 
@@ -60,10 +61,9 @@ def parse(text: str | None) -> Command:
     if head == "all" and len(words) == 1:
         return ShowAll()
     if head in SUBACCOUNT_WORDS and len(words) == 2:
-        number = words[1]
-        # ASCII digits only (str.isdigit also takes other scripts' digits), 0..63: else the usage reply
-        if number.isascii() and number.isdigit() and len(number) <= 2 and int(number) <= 63:
-            return ShowBalance(subaccount=int(number))
+        number = whole_number(words[1]) if len(words[1]) <= 2 else None  # ASCII digits only
+        if number is not None and number <= 63:  # else the usage reply, and Kalshi is not asked
+            return ShowBalance(subaccount=number)
     if head == "alert":
         args = words[1:]
         level = WARNING

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -11,6 +10,7 @@ from typing import Protocol
 from bot.balance import BalanceReader
 from bot.history.trend import HistoryView
 from bot.slack.access import Access
+from bot.slack.answer_pool import AnswerPool
 from bot.slack.blocks.alerts import AlertStatus
 from bot.slack.blocks.base import Message
 
@@ -37,7 +37,7 @@ class BotContext:
     reader: BalanceReader
     access: Access
     demo: bool
-    background: Executor  # where answers that need Kalshi are prepared and sent
+    background: AnswerPool  # where answers that need Kalshi or the store are prepared and sent (bounded)
     alerts: AlertControl | None = None
     history: HistoryView | None = None  # None: the bot keeps no history (no checks of its own)
     subaccounts: Subaccounts | None = None  # None: the surfaces go without the subaccount line

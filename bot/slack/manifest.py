@@ -6,10 +6,11 @@ exactly what ``python -m bot manifest`` prints (a test holds it to that).
 
 - Socket Mode (the default): no request URLs; Slack talks to the bot over the websocket.
 - ``--http-url https://HOST``: Socket Mode off and ``https://HOST/slack/events`` as the slash command
-  URL, the interactivity URL and, when the app subscribes to events (:data:`BOT_EVENTS`), the events URL.
+  URL, the interactivity URL and, when the app subscribes to events (:data:`SUBSCRIBED_EVENTS`), the
+  events URL.
 
-To subscribe to an event or turn on the Home tab, edit :data:`BOT_EVENTS` / :data:`APP_HOME` below and
-regenerate ``manifest.yml`` (``python -m bot manifest > manifest.yml``).
+To subscribe to an event or turn on the Home tab, edit :data:`SUBSCRIBED_EVENTS` / :data:`APP_HOME` below
+and regenerate ``manifest.yml`` (``python -m bot manifest > manifest.yml``).
 """
 
 from __future__ import annotations
@@ -36,13 +37,13 @@ SLASH_COMMAND = {
     ),
     "should_escape": False,
 }
-BOT_SCOPES = (
+OAUTH_SCOPES = (
     "commands",  # /balance
     "chat:write",  # low-balance alerts and the daily digest
     "chat:write.public",  # alerts in a public channel the bot has not been invited to
 )
 #: Bot events the app subscribes to, e.g. ("app_home_opened",). Empty: no event subscription at all.
-BOT_EVENTS: tuple[str, ...] = ("app_home_opened",)  # publishes the Home tab (views.publish: no scope)
+SUBSCRIBED_EVENTS: tuple[str, ...] = ("app_home_opened",)  # publishes the Home tab (views.publish: no scope)
 #: The manifest's features.app_home, e.g. {"home_tab_enabled": True, ...}. None: Slack's defaults.
 APP_HOME: Mapping[str, bool] | None = {
     "home_tab_enabled": True,
@@ -81,7 +82,7 @@ def events_url(http_url: str) -> str:
 def build_manifest(
     http_url: str | None = None,
     *,
-    bot_events: Sequence[str] = BOT_EVENTS,
+    bot_events: Sequence[str] = SUBSCRIBED_EVENTS,
     app_home: Mapping[str, bool] | None = APP_HOME,
 ) -> dict[str, Any]:
     """The manifest: Socket Mode when ``http_url`` is None, else HTTP with every URL on ``http_url``."""
@@ -121,7 +122,7 @@ def build_manifest(
             "background_color": BACKGROUND_COLOR,
         },
         "features": features,
-        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": {"scopes": {"bot": list(OAUTH_SCOPES)}},
         "settings": settings,
     }
 

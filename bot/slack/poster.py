@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.numbers import decimal_number
 from bot.slack.blocks.base import Message
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,5 @@ def make_poster(client: WebClient, channel: str) -> Callable[[Message], Delivery
 
 
 def _seconds(value: str | None) -> float | None:
-    try:
-        return min(max(float(value), 0.0), 3600.0) if value is not None else None
-    except ValueError:
-        return None
+    seconds = decimal_number(value.strip()) if value is not None else None
+    return min(seconds, 3600.0) if seconds is not None else None

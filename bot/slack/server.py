@@ -8,6 +8,8 @@ Both stop cleanly on SIGTERM (what a PaaS sends on restart) and SIGINT, stopping
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import signal
 import threading
@@ -21,7 +23,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
+from bot.slack.answer_pool import AcksFirst
 from bot.slack.app import check_slack_token
+from bot.slack.signatures import RequestVerifier
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -34,7 +38,11 @@ MAX_BODY_BYTES = 256 * 1024  # Slack's payloads are a few KB; anything larger is
 HTTP_THREADS = 8
 
 
-def wsgi_app(app: App) -> WSGIApplication:
+def wsgi_app(app: App, verifier: RequestVerifier, acks_first: AcksFirst | None = None) -> WSGIApplication:
+    """Slack's requests go to Bolt once ``verifier`` accepts their signature; nothing else reaches Bolt
+    (whose own check logs a refused body) or the log beyond one fixed line. ``acks_first`` is told while
+    a request is being acknowledged, so that answers wait for it (see bot.slack.answers)."""
+    acknowledging = acks_first.acknowledging if acks_first is not None else contextlib.nullcontext
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -42,9 +50,15 @@ def wsgi_app(app: App) -> WSGIApplication:
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in {"GET", "HEAD"}:
             start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
             return [b"ok\n"]
-        if path == EVENTS_PATH:
+        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+            refusal = _verify(environ, verifier)
+            if refusal is not None:
+                log.warning("refused a request without a valid Slack signature (%s)", refusal)
+                start_response("401 Unauthorized", [("Content-Type", "text/plain; charset=utf-8")])
+                return [b"invalid request\n"]
             try:
-                return bolt(environ, start_response)
+                with acknowledging():
+                    return bolt(environ, start_response)
             except Exception as exc:  # noqa: BLE001 - a body Bolt cannot parse: the sender's fault, not a crash
                 log.warning("refused a malformed request on %s (%s)", EVENTS_PATH, type(exc).__name__)
                 start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")])
@@ -55,11 +69,24 @@ def wsgi_app(app: App) -> WSGIApplication:
     return application
 
 
+def _verify(environ: WSGIEnvironment, verifier: RequestVerifier) -> str | None:
+    """Read the body, check its signature, and put the body back for Bolt to read."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return verifier.refusal(
+        environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"), environ.get("HTTP_X_SLACK_SIGNATURE"), body
+    )
+
+
 def serve(settings: Settings) -> int:
     """Run until SIGTERM or SIGINT; the exit code for the process."""
     assert settings.slack is not None
     runtime = build_runtime(settings)
-    threading.Thread(target=_log_token_check, args=(settings,), daemon=True, name="auth-test").start()
+    threading.Thread(target=_log_token_check, args=(settings, runtime), daemon=True, name="auth-test").start()
     runtime.start_background()
     try:
         if settings.slack.socket_mode:
@@ -80,9 +107,10 @@ def _on_signals(handler: Callable[[int, FrameType | None], Any]) -> None:
 def _run_http(runtime: Runtime, settings: Settings) -> int:
     from waitress.server import create_server
 
-    assert settings.slack is not None
+    assert settings.slack is not None and settings.slack.signing_secret is not None
+    verifier = RequestVerifier(settings.slack.signing_secret.reveal())
     server = create_server(
-        wsgi_app(runtime.app),
+        wsgi_app(runtime.app, verifier, runtime.background.acks_first),
         host=settings.slack.host,
         port=settings.slack.port,
         threads=HTTP_THREADS,
@@ -132,9 +160,9 @@ def _run_socket_mode(runtime: Runtime, settings: Settings) -> int:
     return 0
 
 
-def _log_token_check(settings: Settings) -> None:
+def _log_token_check(settings: Settings, runtime: Runtime) -> None:
     assert settings.slack is not None
-    ok, line = check_slack_token(settings.slack)
+    ok, line = check_slack_token(settings.slack, runtime.identity)
     if ok:
         log.info("%s", line)
     else:

@@ -35,12 +35,14 @@ class ApiReply:
     status: int = 200
     body: dict[str, Any] = field(default_factory=lambda: {"ok": True})
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before the answer: a slow Slack
 
 
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self._scripts: dict[str, list[ApiReply]] = {}
+        self._always: dict[str, ApiReply] = {}  # a method's answer until reset, after its script
         self._cond = threading.Condition()
         self.socket_url: str | None = None  # what apps.connections.open hands out
         self._server = FakeServer(self._handler_class(), "fake-slack")
@@ -67,10 +69,17 @@ class FakeSlack:
         with self._cond:
             self.calls.clear()
             self._scripts.clear()
+            self._always.clear()
 
     def script(self, method: str, *replies: ApiReply) -> None:
         with self._cond:
             self._scripts.setdefault(method, []).extend(replies)
+
+    def always(self, method: str, reply: ApiReply) -> None:
+        """Answer every call of ``method`` (an API method, or ``response`` for the response_urls) with
+        ``reply`` until :meth:`reset`."""
+        with self._cond:
+            self._always[method] = reply
 
     def posts(self, method: str = "chat.postMessage") -> list[Call]:
         with self._cond:
@@ -113,6 +122,9 @@ class FakeSlack:
             script = self._scripts.get(call.method)
             if call.path.startswith("/api/") and script:
                 return script.pop(0)
+            key = call.method if call.path.startswith("/api/") else "response"
+            if key in self._always:
+                return self._always[key]
         return self._default(call)
 
     def _default(self, call: Call) -> ApiReply:
@@ -150,6 +162,8 @@ class FakeSlack:
                     body = {k: v[0] for k, v in parse_qs(raw).items()}
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 reply = fake._record(Call(self.path, body, headers))
+                if reply.delay:
+                    time.sleep(reply.delay)
                 payload = json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")

@@ -170,6 +170,25 @@ def recovered_message(c: Crossing) -> Message:
     )
 
 
+def alert_cleared_message(c: Crossing) -> Message:
+    """The levels were changed from Slack during a low episode and the balance is above the new warning
+    level: the alert is cleared, without claiming the balance recovered. Mentions nobody."""
+    watched, level = format_cents(c.watched_cents), format_cents(c.warning_cents)
+    text = (
+        f"Low-balance alert cleared{c.demo_tag}: the warning level was changed to {level}, and "
+        f"{watch_label(c.watch)} {watched} is above it."
+    )
+    return Message(
+        text,
+        build(
+            header(f":information_source: Low-balance alert cleared{c.demo_tag}"),
+            section(f"The warning level was changed to {level}; {watch_label(c.watch)} is above it."),
+            fields(*c.figure_fields(), f"*Warning level*\n{level}"),
+            context(f"Checked {_when(c.at)} · low since {_when(c.low_since)}"),
+        ),
+    )
+
+
 def alert_read_failure_message(error: KalshiError, failures: int, *, demo: bool = False) -> Message:
     sentence = clip(escape(error.sentence()), 1000)
     notice, slack_notice = error.maintenance_notice(), error.maintenance_notice(when=_when)

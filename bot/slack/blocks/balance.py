@@ -10,6 +10,7 @@ from bot.history.trend import Trend
 from bot.kalshi.errors import KalshiError
 from bot.kalshi.models import SUBACCOUNTS
 from bot.money import format_cents, format_dollars
+from bot.numbers import whole_number
 from bot.slack.blocks.base import (
     Block,
     Message,
@@ -44,10 +45,10 @@ def view_of(value: object) -> View:
     """The view a Refresh button's value names; anything unexpected refreshes the account."""
     if value == "all":
         return "all"
-    if isinstance(value, str) and value.startswith("sub:"):
-        digits = value[4:]
-        if digits.isascii() and digits.isdigit() and len(digits) <= 2 and int(digits) in SUBACCOUNTS:
-            return int(digits)
+    if isinstance(value, str) and value.startswith("sub:") and len(value) <= 6:
+        number = whole_number(value[4:])
+        if number is not None and number in SUBACCOUNTS:
+            return number
     return None
 
 

@@ -11,7 +11,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.slack.answers import answer, publish_home, view_reply
+from bot.slack.answer_pool import ack_and_answer
+from bot.slack.answers import publish_home, view_reply
 from bot.slack.blocks import notices
 from bot.slack.blocks.balance import REFRESH_ACTION, view_of
 from bot.slack.blocks.home import HOME_REFRESH_ACTION
@@ -22,23 +23,22 @@ log = logging.getLogger(__name__)
 
 def register(app: App, ctx: BotContext) -> None:
     def on_refresh(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
         user = (body.get("user") or {}).get("id")
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         if not ctx.access.allows(user, channel):
             log.info("refused Refresh for user %s in channel %s (not allowed)", user, channel)
-            ctx.background.submit(answer, respond, notices.refusal_message, replace=False)
+            ack_and_answer(ctx.background, ack, respond, notices.refusal_message)
             return
         actions = body.get("actions")
         first = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
         view = view_of(first.get("value"))  # the view the button was rendered with; junk: the account
-        ctx.background.submit(answer, respond, partial(view_reply, ctx, view, fresh=True), replace=True)
+        ack_and_answer(ctx.background, ack, respond, partial(view_reply, ctx, view, fresh=True), replace=True)
 
     def on_home_refresh(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         user = (body.get("user") or {}).get("id")
-        if isinstance(user, str):
-            ctx.background.submit(publish_home, ctx, client, user, fresh=True)
+        if isinstance(user, str) and not ctx.background.submit(publish_home, ctx, client, user, fresh=True):
+            log.warning("answer pool full: the Home tab was not refreshed")
 
     app.action(REFRESH_ACTION)(on_refresh)
     app.action(HOME_REFRESH_ACTION)(on_home_refresh)

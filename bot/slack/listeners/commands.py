@@ -11,7 +11,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.slack import command_parser
-from bot.slack.answers import alert_reply, answer, cached_view, history_reply, view_reply
+from bot.slack.answer_pool import ack_and_answer
+from bot.slack.answers import alert_reply, cached_view, history_reply, view_reply
 from bot.slack.blocks import notices
 from bot.slack.blocks.balance import View
 from bot.slack.blocks.base import COMMAND
@@ -35,17 +36,10 @@ def register(app: App, ctx: BotContext) -> None:
             if cached is not None:
                 ack(**cached.ephemeral())
             else:
-                ack()
-                ctx.background.submit(
-                    answer, respond, partial(view_reply, ctx, view, fresh=False), replace=False
-                )
+                ack_and_answer(ctx.background, ack, respond, partial(view_reply, ctx, view, fresh=False))
         elif isinstance(parsed, command_parser.ShowHistory):
-            ack()
-            render = partial(history_reply, ctx, parsed.days)
-            ctx.background.submit(answer, respond, render, replace=False)
+            ack_and_answer(ctx.background, ack, respond, partial(history_reply, ctx, parsed.days))
         else:
-            ack()
-            render = partial(alert_reply, ctx, parsed, user or "")
-            ctx.background.submit(answer, respond, render, replace=False)
+            ack_and_answer(ctx.background, ack, respond, partial(alert_reply, ctx, parsed, user or ""))
 
     app.command(COMMAND)(on_balance)

@@ -20,6 +20,7 @@ def register(app: App, ctx: BotContext) -> None:
         user = event.get("user")
         if event.get("tab", "home") != "home" or not isinstance(user, str):
             return  # the Messages tab, or no user to publish for
-        ctx.background.submit(publish_home, ctx, client, user, fresh=False)
+        if not ctx.background.submit(publish_home, ctx, client, user, fresh=False):
+            log.warning("answer pool full: the Home tab was not published")
 
     app.event("app_home_opened")(on_home_opened)
