@@ -14,24 +14,13 @@ import psycopg
 
 from bot.alerts.postgres import PostgresAlertStore
 from bot.history import retention
-from bot.history.store import COLUMNS, Sample
+from bot.history.store import COLUMNS, Sample, row
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM balance_history"  # noqa: S608 - our own column names
 _INSERT = (
     f"INSERT INTO balance_history ({', '.join(COLUMNS)}) "  # noqa: S608
     f"VALUES ({', '.join(['%s'] * len(COLUMNS))}) ON CONFLICT (resolution, at) DO NOTHING"
 )
-
-
-def _row(sample: Sample) -> tuple[float | int, ...]:
-    return (
-        sample.at,
-        sample.balance_cents,
-        sample.portfolio_value_cents,
-        sample.low_cents,
-        sample.high_cents,
-        sample.resolution,
-    )
 
 
 class _Rows:
@@ -64,14 +53,14 @@ class _Rows:
 
     def insert(self, samples: list[Sample]) -> None:
         if samples:
-            self.cur.executemany(_INSERT, [_row(s) for s in samples])
+            self.cur.executemany(_INSERT, [row(s) for s in samples])
 
 
 class PostgresStore(PostgresAlertStore):
     """The alert store plus history and the digest log, on one connection."""
 
     def add_sample(self, sample: Sample) -> None:
-        self._run(lambda cur: cur.execute(_INSERT, _row(sample)))
+        self._run(lambda cur: cur.execute(_INSERT, row(sample)))
 
     def samples(self, since: float, until: float) -> list[Sample]:
         return self._run(lambda cur: _Rows(cur).select("at >= %s AND at <= %s", (since, until)))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.alerts.sqlite import SQLiteAlertStore
 from bot.history import retention
-from bot.history.store import COLUMNS, Sample
+from bot.history.store import COLUMNS, Sample, row
 
 HISTORY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS balance_history (
@@ -36,17 +36,6 @@ _INSERT = (
     f"INSERT OR IGNORE INTO balance_history ({', '.join(COLUMNS)}) "  # noqa: S608
     f"VALUES ({', '.join('?' * len(COLUMNS))})"
 )
-
-
-def _row(sample: Sample) -> tuple[float | int, ...]:
-    return (
-        sample.at,
-        sample.balance_cents,
-        sample.portfolio_value_cents,
-        sample.low_cents,
-        sample.high_cents,
-        sample.resolution,
-    )
 
 
 class _Rows:
@@ -75,7 +64,7 @@ class _Rows:
         self.db.execute("DELETE FROM balance_history WHERE at < ?", (before,))
 
     def insert(self, samples: list[Sample]) -> None:
-        self.db.executemany(_INSERT, [_row(s) for s in samples])
+        self.db.executemany(_INSERT, [row(s) for s in samples])
 
 
 class SQLiteStore(SQLiteAlertStore):
@@ -88,7 +77,7 @@ class SQLiteStore(SQLiteAlertStore):
 
     def add_sample(self, sample: Sample) -> None:
         with self._tx() as db:
-            db.execute(_INSERT, _row(sample))
+            db.execute(_INSERT, row(sample))
 
     def samples(self, since: float, until: float) -> list[Sample]:
         with self._tx() as db:

@@ -42,6 +42,11 @@ class Sample:
 COLUMNS = ("at", "balance_cents", "portfolio_value_cents", "low_cents", "high_cents", "resolution")
 
 
+def row(sample: Sample) -> tuple[float | int, ...]:
+    """The sample's values in the order of :data:`COLUMNS`, for either database."""
+    return tuple(getattr(sample, column) for column in COLUMNS)
+
+
 class HistoryStore(Protocol):
     def add_sample(self, sample: Sample) -> None: ...
 
