@@ -125,23 +125,15 @@ def _subaccount(text: str) -> int:
 
 
 def cmd_check(verbose: bool = False) -> int:
-    from bot.checks import run_checks
+    from bot.checks import load, run_checks
 
-    config_ok = True
-    try:
-        settings = load_settings(os.environ, Mode.SERVE)
-    except ConfigError:
-        config_ok = False
-        try:
-            settings = load_settings(os.environ, Mode.KALSHI)  # the Kalshi check may still run
-        except ConfigError:
-            settings = None
+    settings, problems = load(os.environ)  # once: the checks and the log's secret filter share it
     logs.setup(_cli_log_level(verbose), settings.secrets() if settings else ())
     ok = True
-    for line_ok, line in run_checks(os.environ):
+    for line_ok, line in run_checks(settings, problems):
         print(f"{'!' if line_ok is None else '✓' if line_ok else '✗'} {line}")  # !: passed, with a warning
         ok = ok and line_ok is not False
-    if not config_ok:
+    if problems:
         return EXIT_CONFIG
     return 0 if ok else EXIT_FAILED
 

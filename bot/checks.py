@@ -12,7 +12,7 @@ from bot.config import ConfigError, Mode, Settings, load_settings
 from bot.kalshi import KalshiClient, KalshiError
 from bot.kalshi.models import AccountLimits
 from bot.kalshi.signer import key_type
-from bot.money import format_cents
+from bot.money import format_dollars
 from bot.runtime import make_kalshi_client, make_store
 
 Check = tuple[bool | None, str]
@@ -22,24 +22,37 @@ READ_COST_TOKENS = 10
 """What one balance read costs of the read budget: Kalshi's default endpoint cost (its rate-limit docs)."""
 
 
-def run_checks(environ: Mapping[str, str]) -> Iterator[Check]:
+def load(environ: Mapping[str, str]) -> tuple[Settings | None, list[str]]:
+    """The settings to check with, and the configuration's problems. With problems, the settings are
+    those of the Kalshi part alone when it is valid (its check still runs), else None."""
     try:
-        settings = load_settings(environ, Mode.SERVE)
+        return load_settings(environ, Mode.SERVE), []
     except ConfigError as exc:
-        yield False, f"configuration: {len(exc.problems)} problem(s)"
-        for problem in exc.problems:
-            yield False, f"  {problem}"
         try:
-            settings = load_settings(environ, Mode.KALSHI)
+            return load_settings(environ, Mode.KALSHI), exc.problems
         except ConfigError:
-            return
-    else:
+            return None, exc.problems
+
+
+def run_checks(settings: Settings | None, problems: list[str]) -> Iterator[Check]:
+    if problems:
+        yield False, f"configuration: {len(problems)} problem(s)"
+        for problem in problems:
+            yield False, f"  {problem}"
+    elif settings is not None:
         yield True, f"configuration: {describe(settings)}"
+    if settings is None:
+        return
     yield from check_kalshi(settings)
+    if problems:
+        yield None, "Slack tokens and the store: not checked (fix the configuration first)"
+        return
     if settings.slack is not None:
-        from bot.slack.app import check_slack_token
+        from bot.slack.app import check_app_token, check_slack_token
 
         yield check_slack_token(settings.slack)
+        if settings.slack.socket_mode:
+            yield check_app_token(settings.slack)
     if settings.history is not None:
         yield check_store(settings)
         if settings.slack is not None:
@@ -73,7 +86,7 @@ def check_kalshi(settings: Settings) -> Iterator[Check]:
             yield False, f"Kalshi credentials: {exc}" + (f". {hint}" if hint else "")
             return
         kind = key_type(settings.kalshi.private_key)
-        available = format_cents(balance.balance_cents)
+        available = format_dollars(balance.available_dollars)
         yield True, f"Kalshi credentials: accepted ({kind} key); available balance {available}"
         yield check_limits(client, settings)
 
@@ -93,12 +106,12 @@ def describe_limits(limits: AccountLimits, settings: Settings) -> str:
         f"usage tier {limits.usage_tier}; read budget {rate} tokens/s "
         f"(about {reads:g} balance reads/s at {READ_COST_TOKENS} tokens each)"
     )
-    if settings.alerts is None:
-        return text + "; alerts off, so only /balance reads use it"
-    interval = settings.alerts.interval_seconds
+    if settings.history is None:
+        return text + "; no checks of its own, so only /balance reads use it"
+    interval = settings.history.interval_seconds  # the loop's one read serves alerts, history and digest
     used = READ_COST_TOKENS / interval
     share = f"{100 * used / rate:.2g}% of it" if rate > 0 else "more than it allows"
-    return text + f"; the alert checks (one read every {interval:g} s) use {used:.2g} tokens/s, {share}"
+    return text + f"; the bot's own checks (one read every {interval:g} s) use {used:.2g} tokens/s, {share}"
 
 
 def check_store(settings: Settings) -> Check:
@@ -109,7 +122,7 @@ def check_store(settings: Settings) -> Check:
         state = store.load_state()
         store.close()
     except StoreUnavailable as exc:
-        return False, f"alert store: {settings.store_name} cannot be opened: {exc.reason}"
+        return False, f"store: {settings.store_name} cannot be opened: {exc.reason}"
     except Exception as exc:  # noqa: BLE001 - any failure to open the store is what this check reports
-        return False, f"alert store: {settings.store_name} cannot be opened ({type(exc).__name__})"
-    return True, f"alert store: {store.describe()}, reachable; alert state {state.state.upper()}"
+        return False, f"store: {settings.store_name} cannot be opened ({type(exc).__name__})"
+    return True, f"store: {store.describe()}, reachable; alert state {state.state.upper()}"

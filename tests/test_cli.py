@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests import keys
-from tests.bot_process import assert_no_secrets, base_env, bot_env
+from tests.bot_process import APP_TOKEN, assert_no_secrets, base_env, bot_env
 from tests.fakes.kalshi import (
     ACCOUNT_LIMITS,
     EXCHANGE_STATUS,
@@ -120,11 +120,11 @@ def test_check_everything_against_the_fakes(
     assert lines[1].startswith("✓ Kalshi credentials: accepted (RSA key)")
     assert lines[2] == (
         "✓ Kalshi API limits: usage tier basic; read budget 200 tokens/s (about 20 balance reads/s at "
-        "10 tokens each); the alert checks (one read every 2 s) use 5 tokens/s, 2.5% of it"
+        "10 tokens each); the bot's own checks (one read every 2 s) use 5 tokens/s, 2.5% of it"
     )
     assert lines[3] == "✓ Slack token: accepted for team Test Desk as kalshi_bot"
     store = "PostgreSQL at 127.0.0.1:" if "DATABASE_URL" in alert_env else "SQLite at"
-    assert lines[4].startswith(f"✓ alert store: {store}") and lines[4].endswith("alert state OK")
+    assert lines[4].startswith(f"✓ store: {store}") and lines[4].endswith("alert state OK")
 
 
 def test_check_names_a_rejected_slack_token(kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path) -> None:
@@ -390,6 +390,32 @@ def test_check_with_account_limits_and_alerts_off(
     assert result.returncode == 0
     assert (
         "✓ Kalshi API limits: usage tier advanced; read budget 300 tokens/s (about 30 balance reads/s at "
-        "10 tokens each); alerts off, so only /balance reads use it"
+        "10 tokens each); no checks of its own, so only /balance reads use it"
     ) in result.stdout.splitlines()
     assert kalshi.seen(ACCOUNT_LIMITS)[-1].verified
+
+
+def test_check_in_socket_mode_asks_slack_about_the_app_token(
+    kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path
+) -> None:
+    env = bot_env(kalshi.base_url, slack.api_url, tmp_path, SLACK_APP_TOKEN=APP_TOKEN)
+    env.pop("SLACK_SIGNING_SECRET")
+    refused = run_cli(["check"], env, tmp_path)  # the fake hands out no socket: not_allowed_token_type
+    assert refused.returncode == 1
+    assert "✗ Slack app token: rejected by Slack (not_allowed_token_type)" in refused.stdout
+    slack.socket_url = "ws://127.0.0.1:9/never-opened"
+    accepted = run_cli(["check"], env, tmp_path)
+    assert accepted.returncode == 0, accepted.stdout
+    assert "✓ Slack app token: accepted, Socket Mode can connect" in accepted.stdout
+
+
+def test_check_with_an_invalid_configuration_says_what_it_did_not_check(
+    kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path
+) -> None:
+    env = bot_env(kalshi.base_url, slack.api_url, tmp_path, PORT="not-a-port")
+    result = run_cli(["check"], env, tmp_path)
+    assert result.returncode == 2
+    lines = result.stdout.splitlines()
+    assert lines[0] == "✗ configuration: 1 problem(s)"
+    assert any(line.startswith("✓ Kalshi credentials: accepted") for line in lines)
+    assert lines[-1] == "! Slack tokens and the store: not checked (fix the configuration first)"

@@ -97,7 +97,7 @@ def test_check_says_an_unreachable_database_without_its_password(
     )
     result = run_cli(["check"], env, tmp_path)
     assert result.returncode == 1
-    assert "✗ alert store: PostgreSQL (DATABASE_URL) cannot be opened: connection refused" in result.stdout
+    assert "✗ store: PostgreSQL (DATABASE_URL) cannot be opened: connection refused" in result.stdout
     assert "s3cret-canary" not in result.stdout + result.stderr
 
 

@@ -129,3 +129,18 @@ def check_slack_token(slack: SlackSettings, identity: BotIdentity | None = None)
     if identity is not None:
         identity.learn(dict(response.data) if isinstance(response.data, dict) else {})
     return True, f"Slack token: accepted for team {response.get('team')!s} as {response.get('user')!s}"
+
+
+def check_app_token(slack: SlackSettings) -> tuple[bool, str]:
+    """``apps.connections.open`` with the app-level token (Socket Mode): whether Slack would open a
+    socket for it. Nothing connects; the URL it hands out is left unused."""
+    assert slack.app_token is not None
+    base_url = slack.api_url or WebClient.BASE_URL
+    client = WebClient(token=slack.app_token.reveal(), base_url=base_url, timeout=AUTH_TEST_TIMEOUT)
+    try:
+        client.apps_connections_open(app_token=slack.app_token.reveal())
+    except SlackApiError as exc:
+        return False, f"Slack app token: rejected by Slack ({exc.response.get('error', 'unknown error')})"
+    except (SlackClientError, OSError) as exc:
+        return False, f"Slack app token: could not reach Slack ({type(exc).__name__})"
+    return True, "Slack app token: accepted, Socket Mode can connect"
