@@ -395,6 +395,9 @@ def _https_url(r: _Reader, name: str, url: str, example: str) -> bool:
             f"{name} must use https:// (plain http is allowed only for 127.0.0.1, ::1 and localhost)"
         )
         return False
+    if parts.username is not None or parts.password is not None:  # it would be printed with the URL
+        r.problems.append(f"{name} must not hold a user name or password (user:password@ before the host)")
+        return False
     return True
 
 

@@ -335,3 +335,13 @@ def test_remote_urls_must_be_https_and_the_value_is_not_echoed(name: str, url: s
 def test_loopback_may_use_plain_http(url: str) -> None:
     s = load_settings({**kalshi_vars(), **SLACK_HTTP, "KALSHI_API_BASE_URL": url, "SLACK_API_URL": url})
     assert s.kalshi.base_url == url.rstrip("/") and s.slack is not None
+
+
+@pytest.mark.parametrize("name", ["KALSHI_API_BASE_URL", "SLACK_API_URL"])
+def test_a_password_in_a_url_is_refused_and_not_printed(name: str) -> None:
+    env = {**kalshi_vars(), **SLACK_HTTP, name: "https://someone:hunter2pass@api.example.com/v2"}
+    with pytest.raises(ConfigError) as info:
+        load_settings(env)
+    text = str(info.value)
+    assert f"{name} must not hold a user name or password" in text
+    assert "hunter2pass" not in text and "someone" not in text

@@ -123,13 +123,16 @@ def test_events_url(given: str, expected: str) -> None:
     assert events_url(given) == expected
 
 
-@pytest.mark.parametrize("bad", ["http://h.example", "h.example", "https://", "https://h.example/?a=1"])
+@pytest.mark.parametrize(
+    "bad", ["http://h.example", "h.example", "https://", "https://h.example/?a=1", "https://u:pw9x@h.example"]
+)
 def test_bad_http_url_is_refused_with_exit_code_2(bad: str) -> None:
     with pytest.raises(ManifestError):
         events_url(bad)
     result = run_manifest("--http-url", bad)
     assert result.returncode == 2
     assert result.stdout == "" and "--http-url must be https://HOST" in result.stderr
+    assert "pw9x" not in result.stderr  # a URL is never repeated: it might hold a password
 
 
 def test_yaml_writer_quotes_what_yaml_would_misread() -> None:

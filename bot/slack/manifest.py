@@ -71,8 +71,10 @@ def events_url(http_url: str) -> str:
     """``https://HOST[/prefix]`` (with or without ``/slack/events``) -> ``https://HOST[/prefix]/slack/events``."""
     url = http_url.strip()
     parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
-        raise ManifestError(f"--http-url must be https://HOST, the address of your deployment (got {url!r})")
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment or "@" in parts.netloc:
+        raise ManifestError(  # the URL is not repeated: it might hold a password
+            "--http-url must be https://HOST, the address of your deployment (no user, password or query)"
+        )
     base = url.rstrip("/")
     if base.endswith(EVENTS_PATH):
         base = base[: -len(EVENTS_PATH)]
