@@ -178,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbose = argparse.ArgumentParser(add_help=False)
     verbose.add_argument("-v", "--verbose", action="store_true", help="also print the log (retries)")
     balance = sub.add_parser("balance", parents=[verbose], help="print the Kalshi balance once")
-    balance.add_argument("--json", action="store_true", help="print JSON with the figures in cents")
+    balance.add_argument("--json", action="store_true", help="print JSON (cents, exact dollars)")
     which = balance.add_mutually_exclusive_group()
     which.add_argument(
         "--subaccount", type=_subaccount, metavar="N", help="one subaccount: 0 (primary) to 63"

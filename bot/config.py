@@ -548,10 +548,8 @@ def _critical(r: _Reader, threshold: int | None) -> int | None:
 
 
 def _mentions(r: _Reader, name: str) -> tuple[str, ...]:
-    """Comma-separated user ids, user-group ids, ``here`` or ``channel``; each bad entry named.
-
-    An entry is shown back only when it looks like an id (short, letters and digits): ids are not
-    secrets, but a token pasted into the wrong variable must not be printed."""
+    """Comma-separated user ids, user-group ids, ``here`` or ``channel``; each bad entry named by its
+    position, never shown back (a token pasted into the wrong variable must not be printed)."""
     raw = r.get(name) or ""
     mentions: list[str] = []
     for position, part in enumerate(raw.split(","), start=1):

@@ -41,7 +41,7 @@ HTTP_THREADS = 8
 def wsgi_app(app: App, verifier: RequestVerifier, acks_first: AcksFirst | None = None) -> WSGIApplication:
     """Slack's requests go to Bolt once ``verifier`` accepts their signature; nothing else reaches Bolt
     (whose own check logs a refused body) or the log beyond one fixed line. ``acks_first`` is told while
-    a request is being acknowledged, so that answers wait for it (see bot.slack.answers)."""
+    a request is being acknowledged, so that answers wait for it (see bot.slack.answer_pool)."""
     acknowledging = acks_first.acknowledging if acks_first is not None else contextlib.nullcontext
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
 

@@ -4,7 +4,7 @@ It verifies KALSHI-ACCESS-KEY / -TIMESTAMP / -SIGNATURE over ``timestamp + METHO
 with the public key registered for the key id: RSA keys by RSA-PSS (SHA-256, MGF1-SHA-256, salt = digest
 length), Ed25519 keys by plain Ed25519. It answers 401 in Kalshi's nested shape when they do not hold.
 
-It serves the shapes of kalshi-python-sync 3.34 (see tests/test_fake_kalshi_shapes.py):
+It serves the shapes of kalshi-python-sync 3.34 (see tests/test_kalshi_shapes.py):
 ``GET /portfolio/balance`` (``?subaccount=N``), ``/portfolio/subaccounts/balances``, ``/exchange/status``
 (public: no signature needed) and ``/account/limits``. Tests script answers per path with
 :meth:`FakeKalshi.queue` and :meth:`FakeKalshi.route`.
