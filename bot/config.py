@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.alerts.store import AVAILABLE, WATCHES
 from bot.kalshi.signer import KeyLoadError, PrivateKey, load_private_key
 from bot.money import AmountError, parse_dollars
-from bot.numbers import decimal_number, whole_number
+from bot.numbers import seconds_number, whole_number
 
 # The SDK's primary hosts are the defaults; the older shared hosts stay known (kalshi-python-sync 3.34).
 BASE_URLS_BY_ENV = {
@@ -233,7 +233,7 @@ class _Reader:
         raw = self.get(name)
         if raw is None:
             return default
-        value = decimal_number(raw)
+        value = seconds_number(raw)
         if value is None:
             self.problems.append(f"{name} must be a number of {unit}")
             return default

@@ -19,6 +19,8 @@ def whole_number(text: str) -> int | None:
     return int(text) if _WHOLE.fullmatch(text) else None
 
 
-def decimal_number(text: str) -> float | None:
-    """``"1.5"`` -> 1.5; ``None`` for anything but ASCII digits with at most one decimal point."""
+def seconds_number(text: str) -> float | None:
+    """``"1.5"`` -> 1.5; ``None`` for anything but ASCII digits with at most one decimal point.
+
+    A float, for durations (seconds, hours) only: money is never a float (see :mod:`bot.money`)."""
     return float(text) if _DECIMAL.fullmatch(text) else None

@@ -21,7 +21,7 @@ from bot.kalshi.errors import (
     error_from_response,
 )
 from bot.kalshi.models import SUBACCOUNTS, AccountLimits, Balance, ExchangeStatus, SubaccountBalances
-from bot.numbers import decimal_number
+from bot.numbers import seconds_number
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ class KalshiClient:
 def _retry_after(value: str | None) -> float | None:
     if value is None:
         return None
-    seconds = decimal_number(value.strip())
+    seconds = seconds_number(value.strip())
     if seconds is None:
         return None  # an HTTP date; Kalshi sends none, backoff is fine then
     return max(0.0, min(seconds, 60.0))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.numbers import decimal_number
+from bot.numbers import seconds_number
 from bot.slack.blocks.base import Message
 
 log = logging.getLogger(__name__)
@@ -62,5 +62,5 @@ def make_poster(client: WebClient, channel: str) -> Callable[[Message], Delivery
 
 
 def _seconds(value: str | None) -> float | None:
-    seconds = decimal_number(value.strip()) if value is not None else None
+    seconds = seconds_number(value.strip()) if value is not None else None
     return min(seconds, 3600.0) if seconds is not None else None
