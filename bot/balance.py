@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, Protocol, TypeVar, cast
@@ -192,6 +192,20 @@ class BalanceReader:
             "Kalshi's exchange status says maintenance (estimated resume %s)", status.estimated_resume_ts
         )
         return Maintenance(status.estimated_resume_ts)
+
+
+def subaccount_line_rows(
+    read: Callable[[], Sequence[tuple[int, Decimal]]] | None, *, surface: str
+) -> list[tuple[int, Decimal]] | None:
+    """The rows of a surface's subaccount line (the digest, the Home tab); ``None`` when the bot reads no
+    subaccounts or the read failed: the surface goes without the line, and the log says why."""
+    if read is None:
+        return None
+    try:
+        return list(read())
+    except KalshiError as exc:
+        log.warning("%s goes without the subaccounts: %s", surface, exc)
+        return None
 
 
 def _own_copy(error: BaseException) -> BaseException:

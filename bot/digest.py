@@ -19,10 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as time_of_day
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bot.balance import BalanceReader
+from bot.balance import BalanceReader, subaccount_line_rows
 from bot.config import DigestSettings
 from bot.history.store import SENT, SKIPPED, DigestLog
 from bot.history.trend import HistoryView
@@ -132,7 +131,7 @@ class DigestJob:
             day=slot.day,
             trend=self.history.trend(reading.balance.balance_cents),
             alert=self.alert_status() if self.alert_status is not None else None,
-            subaccounts=self._subaccounts(),
+            subaccounts=subaccount_line_rows(self.subaccounts, surface="the digest"),
             demo=self.demo,
         )
         delivery = self.post(message)
@@ -145,12 +144,3 @@ class DigestJob:
             log.error("the daily digest of %s was also recorded by another process", slot.day)
         self._settled = slot.day
         return None
-
-    def _subaccounts(self) -> list[tuple[int, Decimal]] | None:
-        if self.subaccounts is None:
-            return None
-        try:
-            return list(self.subaccounts())
-        except KalshiError as exc:
-            log.warning("the digest goes without the subaccounts: %s", exc)
-            return None

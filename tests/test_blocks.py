@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -12,10 +13,11 @@ from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
 from bot.balance import Reading, SubaccountsReading
+from bot.history.trend import Trend
 from bot.kalshi.errors import KalshiAPIError, KalshiTimeout, Maintenance
 from bot.kalshi.models import Balance, SubaccountBalance, SubaccountBalances
 from bot.money import INT64_MAX, INT64_MIN
-from bot.slack.blocks import alerts, balance, base, notices, subaccounts
+from bot.slack.blocks import alerts, balance, base, digest, home, notices, subaccounts
 from bot.slack.blocks.base import Message
 
 
@@ -70,7 +72,7 @@ def all_messages(text: str = "x", cents: int = 123456) -> list[Message]:
         alerts.recovered_message(crossing(cents, "ok")),
         alerts.alert_cleared_message(crossing(cents, "ok", demo=True)),
         alerts.alert_read_failure_message(error, 3),
-        alerts.alert_reading_again_message(cents),
+        alerts.alert_reading_again_message(Balance(cents, 0, 1764000000)),
         alerts.alert_status_message(status),
         alerts.alert_status_message(off),
         alerts.alert_status_message(one_level),
@@ -192,3 +194,82 @@ def test_refresh_values_round_trip_and_refuse_junk() -> None:
         assert balance.view_of(balance.refresh_value(view)) == view
     for junk in ("sub:64", "sub:-1", "sub:\uff13", "sub:", "sub:007", None, 3, "ALL"):
         assert balance.view_of(junk) is None
+
+
+EXACT = Balance(123456, 50000, 1764000000, Decimal("1234.5678"))  # Kalshi sent sub-cent digits
+
+
+def exact_surfaces() -> dict[str, tuple[str, str]]:
+    """Every surface that shows the figures, as (fallback text, blocks as JSON)."""
+    read = Reading(EXACT, fetched_at=10.0, fetched_wall=1764000000.0)
+    trend = Trend("+$1.00 (+0.1%)", "▁▂▃")
+    messages = {
+        "balance": balance.balance_message(read, demo=False, now=10.5, trend=trend),
+        "digest": digest.digest_message(read, day="2026-11-26", trend=trend, alert=None),
+        "reading again": alerts.alert_reading_again_message(EXACT),
+    }
+    for watch in ("available", "total"):
+        c = alerts.Crossing(EXACT, watch, "warning", 200000, 200000, 200500, 1764000000.0, 1763990000.0)
+        messages[f"low {watch}"] = alerts.low_balance_message(c)
+        messages[f"recovered {watch}"] = alerts.recovered_message(c)
+        messages[f"cleared {watch}"] = alerts.alert_cleared_message(c)
+        messages[f"no longer critical {watch}"] = alerts.above_critical_message(c)
+    for message in messages.values():
+        validate(message)
+    shown = {name: (m.text, json.dumps(m.blocks, ensure_ascii=False)) for name, m in messages.items()}
+    view = home.home_view(read, now=10.5, trend=trend, history_kept=True, alert=None)
+    for raw in view["blocks"]:
+        assert Block.parse(raw) is not None and Block.parse(raw).to_dict() == raw  # type: ignore[union-attr]
+    shown["home"] = ("", json.dumps(view["blocks"], ensure_ascii=False))
+    return shown
+
+
+def test_every_surface_shows_the_digits_kalshi_sent() -> None:
+    assert base.figure_texts(EXACT) == ("$1,234.5678", "$500.00", "$1,734.5678")
+    for name, (text, blocks) in exact_surfaces().items():
+        for where in (text, blocks) if text else (blocks,):
+            assert "$1,234.5678" in where or "$1,734.5678" in where, name
+            assert not re.search(r"\$1,[27]34\.56(?!78)", where), f"{name} rounded a figure to the cent"
+        if name in ("balance", "digest", "home") or name.startswith(
+            ("low", "recovered", "cleared", "no longer")
+        ):
+            for figure in base.figure_texts(EXACT):
+                assert figure in blocks, (name, figure)
+
+
+def test_alert_text_names_the_watched_figure_exactly_and_levels_in_cents() -> None:
+    surfaces = exact_surfaces()
+    assert (
+        "available balance $1,234.5678 is below the $2,000.00 warning level by $765.44"
+        in (surfaces["low available"][0])
+    )
+    assert "(available + portfolio value) $1,734.5678 is below the $2,000.00" in surfaces["low total"][0]
+    assert "*Total* (watched)\\n$1,734.5678" in surfaces["low total"][1]
+
+
+def test_backticks_in_echoed_text_cannot_close_the_code_span() -> None:
+    typed = "x` *bold* <!here> `y"
+    reply = notices.usage_message(unknown=typed)
+    validate(reply)
+    head = reply.blocks[0]["text"]["text"].split(". ", 1)[0]
+    assert head == "I don't know `x\u02cb *bold* &lt;!here&gt; \u02cby`"
+    assert head.count("`") == 2
+    error = KalshiAPIError("no", status=400, code="bad`*code*`", details=None, service=None)
+    for message in (balance.error_message(error), alerts.alert_read_failure_message(error, 3)):
+        validate(message)
+        whole = json.dumps(message.blocks, ensure_ascii=False)
+        assert "`bad\u02cb*code*\u02cb`" in whole and "bad`" not in whole
+
+
+def test_kalshi_error_surfaces_share_the_sentence_details_and_hint() -> None:
+    error = KalshiAPIError("slow <down>", status=429, code="rate", details="try & wait", service="ex")
+    error.maintenance = Maintenance(1795750200)
+    shown = [
+        json.dumps(balance.error_message(error).blocks),
+        json.dumps(alerts.alert_read_failure_message(error, 3).blocks),
+        json.dumps(home.home_error_view(error, alert=None)["blocks"]),
+    ]
+    for whole in shown:
+        assert "Kalshi said: slow &lt;down&gt;" in whole and "under maintenance" in whole
+        assert "<!date^1795750200^" in whole and ":construction:" in whole
+        assert "Details: try &amp; wait" in whole and "Service: ex" in whole and ":bulb:" in whole

@@ -84,6 +84,22 @@ def test_trend_is_the_change_since_the_oldest_sample_within_24_hours(tmp_path: P
     assert HistoryView(store, 60, wall=lambda: NOW + 8 * 24 * HOUR).trend() is None  # nothing this week
 
 
+def test_one_sample_shows_no_change_until_a_second(tmp_path: Path) -> None:
+    store = store_with(tmp_path, [Sample.reading(NOW - 1 * HOUR, 1000_00, 0)])
+    view = HistoryView(store, 60, wall=lambda: NOW)
+    for trend in (view.trend(), view.trend(1000_00)):  # the lone sample may be the very reading shown
+        assert trend is not None and trend.change is None and trend.sparkline == "▄"
+        assert history.trend_lines(trend) == ("*7 d:* `▄`", "7 days ▄")
+    store.add_sample(Sample.reading(NOW - 3 * 24 * HOUR, 900_00, 0))  # the second, but not within 24 h
+    assert view.trend() is not None and view.trend().change is None  # type: ignore[union-attr]
+    assert view.trend(1001_00) is not None and view.trend(1001_00).change == "+$1.00 (+0.1%)"  # type: ignore[union-attr]
+    store.add_sample(Sample.reading(NOW - 1 * 60.0, 1002_00, 0))
+    assert view.trend() is not None and view.trend().change == "+$2.00 (+0.2%)"  # type: ignore[union-attr]
+    read = Reading(Balance(100000, 0, 1764000000), 1.0, NOW)
+    text = digest.digest_message(read, day="d", trend=Trend(None, "▄"), alert=None).text
+    assert "+$0.00" not in text and "Change since yesterday n/a" in text
+
+
 def test_summary_first_latest_lowest_highest_and_change(tmp_path: Path) -> None:
     store = store_with(
         tmp_path,

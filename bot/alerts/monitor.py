@@ -183,7 +183,7 @@ class AlertMonitor:
         self.store.save_state(state)
 
         if state.failure_notice_sent:
-            message = blocks.alert_reading_again_message(cents, demo=self.policy.demo)
+            message = blocks.alert_reading_again_message(balance, demo=self.policy.demo)
             if self._send(message, "reading-again notice"):
                 state.failure_notice_sent = False
                 self.store.save_state(state)

@@ -58,7 +58,7 @@ def sparkline(points: Sequence[tuple[float, int]], start: float, end: float, wid
 class Trend:
     """For ``/balance``, Home and the digest: the change over 24 h and the 7-day sparkline."""
 
-    change: str | None  # since the oldest sample within the last 24 h; None without one
+    change: str | None  # since the oldest sample within the last 24 h; None until there are two samples
     sparkline: str
 
 
@@ -103,7 +103,10 @@ class HistoryView:
             return None
         day = [r for r in rows if r.at >= now - DAY]
         current = rows[-1].balance_cents if current_cents is None else current_cents
-        change = change_text(current - day[0].balance_cents, day[0].balance_cents) if day else None
+        # A change needs two samples: the baseline and a later one. A lone sample (the bot's first check)
+        # may be the very reading shown, and "+$0.00 (+0.0%)" against itself says nothing.
+        later = len(day) >= 2 if current_cents is None else len(rows) >= 2
+        change = change_text(current - day[0].balance_cents, day[0].balance_cents) if day and later else None
         line = sparkline([(r.at, r.balance_cents) for r in rows], now - 7 * DAY, now, WIDTHS[7])
         return Trend(change, line)
 

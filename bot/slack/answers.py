@@ -5,11 +5,11 @@ the operator a log line."""
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.balance import subaccount_line_rows
 from bot.history.trend import Trend
 from bot.kalshi.errors import KalshiError
 from bot.slack import command_parser
@@ -114,19 +114,9 @@ def home_for(ctx: BotContext, user: str | None, *, fresh: bool) -> home_blocks.V
         trend=_trend(ctx, current),
         history_kept=ctx.history is not None,
         alert=alert,
-        subaccounts=_subaccounts(ctx),
+        subaccounts=subaccount_line_rows(ctx.subaccounts, surface="the Home tab"),
         demo=ctx.demo,
     )
-
-
-def _subaccounts(ctx: BotContext) -> list[tuple[int, Decimal]] | None:
-    if ctx.subaccounts is None:
-        return None
-    try:
-        return list(ctx.subaccounts())
-    except KalshiError as exc:
-        log.warning("the Home tab goes without the subaccounts: %s", exc)
-        return None
 
 
 def publish_home(ctx: BotContext, client: WebClient, user: str, *, fresh: bool) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.alerts.store import CRITICAL, TOTAL, watched_cents
+from bot.alerts.store import AVAILABLE, CRITICAL, TOTAL, watched_cents
 from bot.kalshi.errors import KalshiError
 from bot.kalshi.models import Balance
 from bot.money import format_cents
@@ -12,9 +12,15 @@ from bot.slack.blocks.base import (
     Message,
     build,
     clip,
+    code,
     context,
+    error_emoji,
+    error_lines,
+    error_parts,
     escape,
     fields,
+    figure_lines,
+    figure_texts,
     header,
     section,
     slack_date,
@@ -85,14 +91,14 @@ class Crossing:
     def demo_tag(self) -> str:
         return " (DEMO)" if self.demo else ""
 
+    @property
+    def watched_text(self) -> str:
+        """The watched figure as read, to the last digit Kalshi sent (the levels compare its cents)."""
+        available, _, total = figure_texts(self.balance)
+        return total if self.watch == TOTAL else available
+
     def figure_fields(self) -> list[str]:
-        b = self.balance
-        watched = " (watched)"
-        return [
-            f"*Available balance*{watched if self.watch != TOTAL else ''}\n{format_cents(b.balance_cents)}",
-            f"*Portfolio value*\n{format_cents(b.portfolio_value_cents)}",
-            f"*Total*{watched if self.watch == TOTAL else ''}\n{format_cents(b.total_cents)}",
-        ]
+        return figure_lines(self.balance, watched=TOTAL if self.watch == TOTAL else AVAILABLE)
 
     def low_for(self) -> str:
         return duration_text(self.at - self.low_since)
@@ -104,7 +110,7 @@ def low_balance_message(c: Crossing, mentions: tuple[str, ...] = (), *, reminder
     name = "critical" if critical else "low"
     title = f"Reminder: Kalshi balance still {name}" if reminder else f"Kalshi balance {name}"
     level_name = "critical level" if critical else "warning level"
-    watched, level = format_cents(c.watched_cents), format_cents(c.level_cents)
+    watched, level = c.watched_text, format_cents(c.level_cents)
     shortfall = format_cents(c.level_cents - c.watched_cents)
     low_for = c.low_for()
     tags = " ".join(mention_markup(m) for m in mentions)
@@ -132,7 +138,7 @@ def low_balance_message(c: Crossing, mentions: tuple[str, ...] = (), *, reminder
 
 def above_critical_message(c: Crossing) -> Message:
     """CRITICAL -> WARNING: back above the critical level (``c.level_cents``), still low."""
-    watched, level = format_cents(c.watched_cents), format_cents(c.level_cents)
+    watched, level = c.watched_text, format_cents(c.level_cents)
     recovery = format_cents(c.recovery_cents)
     text = (
         f"Kalshi balance no longer critical{c.demo_tag}: {watch_label(c.watch)} {watched} is back above "
@@ -155,7 +161,7 @@ def above_critical_message(c: Crossing) -> Message:
 
 def recovered_message(c: Crossing) -> Message:
     """Back above the warning level plus the re-arm margin. Mentions nobody."""
-    watched, level = format_cents(c.watched_cents), format_cents(c.warning_cents)
+    watched, level = c.watched_text, format_cents(c.warning_cents)
     text = (
         f"Kalshi balance recovered{c.demo_tag}: {watch_label(c.watch)} {watched} "
         f"is back above the {level} warning level. It was low for {c.low_for()}."
@@ -173,7 +179,7 @@ def recovered_message(c: Crossing) -> Message:
 def alert_cleared_message(c: Crossing) -> Message:
     """The levels were changed from Slack during a low episode and the balance is above the new warning
     level: the alert is cleared, without claiming the balance recovered. Mentions nobody."""
-    watched, level = format_cents(c.watched_cents), format_cents(c.warning_cents)
+    watched, level = c.watched_text, format_cents(c.warning_cents)
     text = (
         f"Low-balance alert cleared{c.demo_tag}: the warning level was changed to {level}, and "
         f"{watch_label(c.watch)} {watched} is above it."
@@ -190,27 +196,24 @@ def alert_cleared_message(c: Crossing) -> Message:
 
 
 def alert_read_failure_message(error: KalshiError, failures: int, *, demo: bool = False) -> Message:
-    sentence = clip(escape(error.sentence()), 1000)
-    notice, slack_notice = error.maintenance_notice(), error.maintenance_notice(when=_when)
+    plain, shown = error_parts(error, _when)
     demo_tag = " (DEMO)" if demo else ""
     lead = (
         f"Cannot read the Kalshi balance{demo_tag} for low-balance alerts: {failures} checks in a row failed."
     )
-    text = f"{lead} {notice + ' ' if notice else ''}{sentence}"
-    shown = f"{lead} {slack_notice + ' ' if slack_notice else ''}{sentence}"
-    lines = [f"Code: `{clip(escape(error.code), 100)}`"] if error.code else []
-    hint = error.hint()
-    if hint:
-        lines.append(f":bulb: {escape(hint)}")
+    lines = [f"Code: {code(error.code)}"] if error.code else []
+    lines += error_lines(error)
     lines.append("Alerts resume by themselves when reads succeed; one message will say so.")
-    emoji = ":construction:" if error.maintenance is not None else ":x:"
-    return Message(text, build(section(f"{emoji} {shown}"), context(*lines)))
+    return Message(
+        f"{lead} {plain}", build(section(f"{error_emoji(error, ':x:')} {lead} {shown}"), context(*lines))
+    )
 
 
-def alert_reading_again_message(balance_cents: int, *, demo: bool = False) -> Message:
+def alert_reading_again_message(balance: Balance, *, demo: bool = False) -> Message:
     demo_tag = " (DEMO)" if demo else ""
+    available = figure_texts(balance)[0]
     text = (
-        f"Reading the Kalshi balance{demo_tag} again: available balance {format_cents(balance_cents)}. "
+        f"Reading the Kalshi balance{demo_tag} again: available balance {available}. "
         "Low-balance alerts are back on watch."
     )
     return Message(text, build(section(f":arrows_counterclockwise: {text}")))

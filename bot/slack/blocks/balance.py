@@ -9,16 +9,19 @@ from bot.balance import Reading
 from bot.history.trend import Trend
 from bot.kalshi.errors import KalshiError
 from bot.kalshi.models import SUBACCOUNTS
-from bot.money import format_cents, format_dollars
 from bot.numbers import whole_number
 from bot.slack.blocks.base import (
     Block,
     Message,
     build,
-    clip,
+    code,
     context,
-    escape,
+    error_emoji,
+    error_lines,
+    error_parts,
     fields,
+    figure_lines,
+    figure_texts,
     freshness,
     header,
     section,
@@ -68,11 +71,7 @@ def refresh_button(view: View = None, label: str = "Refresh") -> Block:
 
 def balance_message(reading: Reading, *, demo: bool, now: float, trend: Trend | None = None) -> Message:
     b = reading.balance
-    available, portfolio, total = (
-        format_dollars(b.available_dollars),
-        format_cents(b.portfolio_value_cents),
-        format_dollars(b.total_dollars),
-    )
+    available, portfolio, total = figure_texts(b)
     demo_tag = " (DEMO)" if demo else ""
     sub = reading.subaccount
     title = "Kalshi balance" if sub is None else f"Kalshi balance · {subaccount_label(sub)}"
@@ -87,11 +86,7 @@ def balance_message(reading: Reading, *, demo: bool, now: float, trend: Trend | 
         notes.insert(0, ":test_tube: *DEMO* account: demo-api figures, not real money")
     blocks = [
         header(f"{title}{demo_tag}"),
-        fields(
-            f"*Available balance*\n{available}",
-            f"*Portfolio value*\n{portfolio}",
-            f"*Total*\n{total}",
-        ),
+        fields(*figure_lines(b)),
     ]
     lines = trend_lines(trend)
     if lines is not None:
@@ -106,33 +101,22 @@ def _slack_when(ts: int) -> str:
 
 
 def error_message(error: KalshiError, *, demo: bool = False, view: View = None) -> Message:
-    sentence = clip(escape(error.sentence()), 1000)
-    notice = error.maintenance_notice()  # our own words: no escaping needed
-    slack_notice = error.maintenance_notice(when=_slack_when)
     tags = []
     if error.status is not None:
         tags.append(f"HTTP {error.status}")
     if error.code:
-        tags.append(f"code `{clip(escape(error.code), 100)}`")
+        tags.append(f"code {code(error.code)}")
     tag_text = f" ({', '.join(tags)})" if tags else ""
-    lines = []
-    if error.details:
-        lines.append(f"Details: {clip(escape(error.details), 500)}")
-    if error.service:
-        lines.append(f"Service: {clip(escape(error.service), 100)}")
-    hint = error.hint()
-    if hint:
-        lines.append(f":bulb: {escape(hint)}")
+    plain, shown = error_parts(error, _slack_when)
+    lines = error_lines(error)
     demo_tag = " (DEMO)" if demo else ""
     what = "your Kalshi balance"
     if view == "all":
         what = "your Kalshi subaccount balances"
     elif view is not None:
         what = f"the Kalshi balance of {subaccount_label(view).lower()}"
-    text = f"Couldn't read {what}{demo_tag}. {notice + ' ' if notice else ''}{sentence}{tag_text}"
-    shown = f"{slack_notice + ' ' if slack_notice else ''}{sentence}{tag_text}"
-    emoji = ":construction:" if error.maintenance is not None else ":warning:"
-    blocks: list[Block] = [section(f"{emoji} Couldn't read {what}{demo_tag}. {shown}")]
+    text = f"Couldn't read {what}{demo_tag}. {plain}{tag_text}"
+    blocks: list[Block] = [section(f"{error_emoji(error)} Couldn't read {what}{demo_tag}. {shown}{tag_text}")]
     if lines:
         blocks.append(context(*lines))
     blocks.append(refresh_button(view, "Try again"))

@@ -8,8 +8,15 @@ Kalshi goes through :func:`escape` first, so no mention, ``<!channel>`` or link 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from bot.money import format_cents, format_dollars
+
+if TYPE_CHECKING:
+    from bot.kalshi.errors import KalshiError
+    from bot.kalshi.models import Balance
 
 Block = dict[str, Any]
 COMMAND = "/balance"
@@ -34,6 +41,15 @@ class Message:
 def escape(text: str) -> str:
     """Slack's three control characters, so user and Kalshi text is shown, never interpreted."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+GRAVE = "\u02cb"  # looks like a backtick, closes no code span
+
+
+def code(text: str, limit: int = 100) -> str:
+    """Person's or Kalshi's text as an inline code span: escaped, clipped, and with its backticks turned
+    into :data:`GRAVE` so it cannot close the span and format what follows."""
+    return f"`{clip(escape(text.replace('`', GRAVE)), limit)}`"
 
 
 def clip(text: str, limit: int) -> str:
@@ -94,3 +110,53 @@ def freshness(age_seconds: float) -> str:
     if age_seconds < 1:
         return "fetched just now"
     return f"fetched {age_seconds:.0f} s ago"
+
+
+def figure_texts(balance: Balance) -> tuple[str, str, str]:
+    """Available balance, portfolio value and total as every surface shows them: to the last digit
+    Kalshi sent (sub-cent digits included), never rounded to the cent."""
+    return (
+        format_dollars(balance.available_dollars),
+        format_cents(balance.portfolio_value_cents),
+        format_dollars(balance.total_dollars),
+    )
+
+
+def figure_lines(balance: Balance, *, watched: str | None = None) -> list[str]:
+    """The three figures as field texts; ``watched`` (``"available"`` or ``"total"``) marks the one a
+    low-balance alert watches."""
+    available, portfolio, total = figure_texts(balance)
+    mark = " (watched)"
+    return [
+        f"*Available balance*{mark if watched == 'available' else ''}\n{available}",
+        f"*Portfolio value*\n{portfolio}",
+        f"*Total*{mark if watched == 'total' else ''}\n{total}",
+    ]
+
+
+def error_parts(error: KalshiError, when: Callable[[int], str]) -> tuple[str, str]:
+    """What every surface says of a failed read, as (plain text, mrkdwn with Slack's dates): the
+    maintenance notice when there is one, then the sentence (Kalshi's or ours, escaped and clipped)."""
+    sentence = clip(escape(error.sentence()), 1000)
+    notice = error.maintenance_notice()  # our own words: no escaping needed
+    slack_notice = error.maintenance_notice(when=when)
+    plain = f"{notice + ' ' if notice else ''}{sentence}"
+    shown = f"{slack_notice + ' ' if slack_notice else ''}{sentence}"
+    return plain, shown
+
+
+def error_emoji(error: KalshiError, otherwise: str = ":warning:") -> str:
+    return ":construction:" if error.maintenance is not None else otherwise
+
+
+def error_lines(error: KalshiError) -> list[str]:
+    """The context lines under a failed read: Kalshi's details and service, and our hint."""
+    lines = []
+    if error.details:
+        lines.append(f"Details: {clip(escape(error.details), 500)}")
+    if error.service:
+        lines.append(f"Service: {clip(escape(error.service), 100)}")
+    hint = error.hint()
+    if hint:
+        lines.append(f":bulb: {escape(hint)}")
+    return lines

@@ -8,8 +8,18 @@ from decimal import Decimal
 
 from bot.balance import Reading
 from bot.history.trend import Trend
-from bot.money import format_cents
-from bot.slack.blocks.base import Block, Message, build, context, fields, header, section, slack_date
+from bot.slack.blocks.base import (
+    Block,
+    Message,
+    build,
+    context,
+    fields,
+    figure_lines,
+    figure_texts,
+    header,
+    section,
+    slack_date,
+)
 from bot.slack.blocks.subaccounts import subaccount_line
 
 
@@ -23,11 +33,7 @@ def digest_message(
     demo: bool = False,
 ) -> Message:
     b = reading.balance
-    available, portfolio, total = (
-        format_cents(b.balance_cents),
-        format_cents(b.portfolio_value_cents),
-        format_cents(b.total_cents),
-    )
+    available, portfolio, total = figure_texts(b)
     demo_tag = " (DEMO)" if demo else ""
     change = trend.change if trend is not None and trend.change else "n/a (no sample from yesterday yet)"
     spark = trend.sparkline if trend is not None else ""
@@ -38,9 +44,7 @@ def digest_message(
     blocks: list[Block] = [
         header(f"Kalshi daily digest{demo_tag} · {day}"),
         fields(
-            f"*Available balance*\n{available}",
-            f"*Portfolio value*\n{portfolio}",
-            f"*Total*\n{total}",
+            *figure_lines(b),
             f"*Change since yesterday*\n{change}",
         ),
     ]

@@ -8,13 +8,15 @@ from bot.slack.blocks.base import COMMAND, Message, build, context, fields, head
 
 
 def trend_lines(trend: Trend | None) -> tuple[str, str] | None:
-    """(mrkdwn, plain text) for the 24 h change and the 7-day sparkline; ``None`` without history."""
+    """(mrkdwn, plain text) for the 24 h change (once there is one) and the 7-day sparkline; ``None``
+    without history."""
     if trend is None:
         return None
-    change = trend.change or "n/a (no sample in the last 24 h)"
+    if trend.change is None:  # a single sample, or none in the last 24 h: no change to show
+        return f"*7 d:* `{trend.sparkline}`", f"7 days {trend.sparkline}"
     return (
-        f"*24 h:* {change}   *7 d:* `{trend.sparkline}`",
-        f"24 h change {change}; 7 days {trend.sparkline}",
+        f"*24 h:* {trend.change}   *7 d:* `{trend.sparkline}`",
+        f"24 h change {trend.change}; 7 days {trend.sparkline}",
     )
 
 

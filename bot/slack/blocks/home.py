@@ -10,14 +10,15 @@ from typing import Any
 from bot.balance import Reading
 from bot.history.trend import Trend
 from bot.kalshi.errors import KalshiError
-from bot.money import format_cents
 from bot.slack.blocks.base import (
     Block,
     Message,
-    clip,
     context,
-    escape,
+    error_emoji,
+    error_lines,
+    error_parts,
     fields,
+    figure_lines,
     freshness,
     header,
     section,
@@ -64,11 +65,7 @@ def home_view(
     demo_tag = " (DEMO)" if demo else ""
     blocks: list[Block] = [
         header(f"Kalshi balance{demo_tag}"),
-        fields(
-            f"*Available balance*\n{format_cents(b.balance_cents)}",
-            f"*Portfolio value*\n{format_cents(b.portfolio_value_cents)}",
-            f"*Total*\n{format_cents(b.total_cents)}",
-        ),
+        fields(*figure_lines(b)),
     ]
     lines = trend_lines(trend)
     if lines is not None:
@@ -93,14 +90,14 @@ def home_view(
 
 def home_error_view(error: KalshiError, *, alert: Message | None, demo: bool = False) -> View:
     demo_tag = " (DEMO)" if demo else ""
-    sentence = clip(escape(error.sentence()), 1000)
+    _, shown = error_parts(error, slack_date)
     blocks: list[Block] = [
         header(f"Kalshi balance{demo_tag}"),
-        section(f":warning: Couldn't read the Kalshi balance. {sentence}"),
+        section(f"{error_emoji(error)} Couldn't read the Kalshi balance. {shown}"),
     ]
-    hint = error.hint()
-    if hint:
-        blocks.append(context(f":bulb: {escape(hint)}"))
+    lines = error_lines(error)
+    if lines:
+        blocks.append(context(*lines))
     blocks += [{"type": "divider"}, *_alert_blocks(alert), _refresh("Try again")]
     return _view(blocks)
 

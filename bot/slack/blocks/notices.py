@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.slack.blocks.base import COMMAND, Message, build, clip, escape, section
+from bot.slack.blocks.base import COMMAND, Message, build, code, section
 
 
 def unexpected_error_message() -> Message:
@@ -27,7 +27,7 @@ USAGE = (
 def usage_message(unknown: str | None = None) -> Message:
     intro = ""
     if unknown is not None:
-        intro = f"I don't know `{clip(escape(unknown), 100)}`. "
+        intro = f"I don't know {code(unknown)}. "
     text = intro + USAGE
     return Message(text, build(section(text)))
 
