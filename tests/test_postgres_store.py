@@ -3,6 +3,7 @@ bot's processes sharing one database."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -11,8 +12,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+import bot.alerts.postgres as mod
 from bot.alerts.postgres import SCHEMA_VERSION, AdvisorySenderLock, PostgresAlertStore
-from bot.alerts.store import AlertConfig, AlertState
+from bot.alerts.store import AlertConfig, AlertState, StoreUnavailable
 from tests.bot_process import ALERTS_ENV, BotProcess, bot_env
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import FakeSlack
@@ -163,3 +165,108 @@ def test_database_failures_are_named_without_the_message(message: str, reason: s
     from bot.alerts.postgres import failure_reason
 
     assert failure_reason(psycopg.OperationalError(message)) == reason
+
+
+class SilentServer:
+    """A TCP listener on 127.0.0.1 that takes connections and never answers: a hung database. Counts the
+    connections it took, so a test sees how often the bot tried."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0), backlog=64)
+        self.sock.settimeout(0.2)
+        self.port = int(self.sock.getsockname()[1])
+        self.held: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def url(self, database_url: str) -> str:
+        return (
+            database_url.replace("postgres@", "postgres:s3cret-canary@").rsplit(":", 1)[0] + f":{self.port}/x"
+        )
+
+    def __enter__(self) -> SilentServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        for conn in self.held:
+            conn.close()
+        self.sock.close()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            self.held.append(conn)
+
+
+def test_a_hung_database_holds_up_no_balance(
+    start_bot: Callable[..., BotProcess], slack: FakeSlack, database_url: str
+) -> None:
+    with SilentServer() as silent:
+        bot = start_bot(
+            BALANCE_HISTORY_INTERVAL="60", DATABASE_URL=silent.url(database_url), BOT_LOG_LEVEL="INFO"
+        )
+        for n in range(3):
+            bot.command("", slack.response_url(f"figures-{n}"))
+            # well under the 10 s connect timeout each: no one waits on the hung connect
+            answer = slack.wait_response(f"figures-{n}", timeout=4).body["text"]
+            assert "$1,234.56" in answer, answer
+        logs = bot.logs()
+        assert "balance goes without its 24 h trend: history store unreachable (no answer)" in logs, logs
+        assert "Traceback" not in logs and "s3cret-canary" not in logs
+
+
+def test_the_breaker_waits_out_its_cool_down_before_connecting_again(database_url: str) -> None:
+    now = [1000.0]
+    with SilentServer() as silent:
+        store = PostgresAlertStore(silent.url(database_url), clock=lambda: now[0])
+        with pytest.raises(StoreUnavailable, match="no answer"):
+            store.load_state()  # the connect goes on, on its own thread
+        wait_until(lambda: len(silent.held) >= 1)
+        for _ in range(3):  # while it is under way, nobody starts another or waits for it
+            with pytest.raises(StoreUnavailable, match="no answer"):
+                store.load_state()
+        assert len(silent.held) == 1
+    # the listener is gone: the hung connect ends (the server closed it), and a new one is refused
+    wait_until(lambda: store._opening is not None and store._opening.done.is_set())
+    with pytest.raises(StoreUnavailable) as failed:
+        store.load_state()
+    first_reason = failed.value.reason
+    assert first_reason not in ("no answer", "busy"), first_reason
+    store.url = database_url  # the database is back: not tried again during the cool-down...
+    now[0] += mod.COOL_DOWN_SECONDS - 1
+    with pytest.raises(StoreUnavailable, match=first_reason):
+        store.load_state()
+    now[0] += 2  # ...and after it, a new connect is started, and taken by a later use
+    with pytest.raises(StoreUnavailable, match=first_reason):
+        store.load_state()  # not waited for while the database is known down
+    wait_until(lambda: store._opening is not None and store._opening.done.is_set())
+    assert store.load_state() == AlertState()
+    store.close()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_balance_history_with_the_database_down_says_so_without_a_traceback(
+    start_bot: Callable[..., BotProcess], slack: FakeSlack, database_url: str
+) -> None:
+    bot = start_bot(BALANCE_HISTORY_INTERVAL="60", DATABASE_URL=refused_url(database_url))
+    bot.command("history", slack.response_url("history"))
+    answer = slack.wait_response("history").body["text"]
+    assert answer.startswith(
+        "The balance history can't be read right now: the store is unreachable (connection refused). "
+        "Try again in a minute"
+    ), answer
+    logs = bot.logs()
+    assert "balance history not shown: history store unreachable (connection refused)" in logs, logs
+    assert "Traceback" not in logs and "s3cret-canary" not in logs

@@ -2,6 +2,12 @@
 
 - State and config live in two one-row tables, created or migrated at start-up, idempotently, under a
   transaction-level advisory lock so two processes starting together do not race.
+- A database that is down or hung never holds up a caller (a ``/balance`` reading the trend) for
+  more than about a second: connections are opened on a thread of their own, the caller waiting at
+  most CONNECT_WAIT_SECONDS for one; after a failed connect every use raises
+  :class:`StoreUnavailable` at once for COOL_DOWN_SECONDS (a circuit breaker), and while a connect is
+  being retried after one, the others do not wait for it; the connection is waited for at most
+  LOCK_WAIT_SECONDS (``busy`` when a query hangs).
 - :class:`AdvisorySenderLock` holds a *session-level* advisory lock on a connection of its own: only
   its holder sends alerts, and PostgreSQL releases it when that connection ends, so when the holder
   dies (even by SIGKILL) a standby takes it at its next check.
@@ -11,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import astuple
 from typing import Any, TypeVar
@@ -24,6 +31,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SCHEMA_VERSION = 3
+CONNECT_TIMEOUT_SECONDS = 10
+CONNECT_WAIT_SECONDS = 1.0  # how long a caller waits for a connection being opened
+LOCK_WAIT_SECONDS = 1.0  # how long a caller waits for the connection while another uses it
+COOL_DOWN_SECONDS = 15.0  # after a failed connect, how long every use fails at once
+NO_ANSWER = "no answer"  # the reason while a first connect has not answered in CONNECT_WAIT_SECONDS
 SENDER_LOCK_KEY = 0x4B424F54_414C5254  # "KBOTALRT": the alert sender's advisory lock
 MIGRATE_LOCK_KEY = 0x4B424F54_4D494752  # "KBOTMIGR": serialises schema migrations
 
@@ -97,7 +109,7 @@ def connect(url: str) -> psycopg.Connection[Any]:
     return psycopg.connect(
         url,
         autocommit=True,
-        connect_timeout=10,
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
         keepalives=1,
         keepalives_idle=30,
         keepalives_interval=10,
@@ -149,15 +161,47 @@ def describe_url(url: str) -> str:
     return f"PostgreSQL at {host}{port}{parts.path or '/'}"
 
 
-class PostgresAlertStore:
-    """Thread-safe: one connection behind a lock, reconnected once when it breaks."""
+class _Opening:
+    """One connect (and the migrations) on a daemon thread of its own, so that whoever needs the
+    connection can stop waiting for it; a hung connect ends at CONNECT_TIMEOUT_SECONDS."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, open_: Callable[[], psycopg.Connection[Any]], clock: Callable[[], float]) -> None:
+        self.done = threading.Event()
+        self.conn: psycopg.Connection[Any] | None = None
+        self.reason = ""  # why it failed
+        self.finished_at = 0.0
+        self._open = open_
+        self._clock = clock
+        threading.Thread(target=self._run, name="postgres-connect", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self.conn = self._open()
+        except StoreUnavailable as exc:
+            self.reason = exc.reason
+        except psycopg.Error as exc:  # a migration failing
+            self.reason = failure_reason(exc)
+        except Exception as exc:  # noqa: BLE001 - told to the caller as the store being unavailable
+            self.reason = type(exc).__name__
+        finally:
+            self.finished_at = self._clock()
+            self.done.set()
+
+
+class PostgresAlertStore:
+    """Thread-safe: one connection behind a lock, reconnected once when it breaks; never waits long for
+    a database that does not answer (see the module's docstring)."""
+
+    def __init__(self, url: str, *, clock: Callable[[], float] = time.monotonic) -> None:
         """Connects (and migrates) on first use, so a database that is down at start-up stops nothing:
         each use until it is back raises :class:`StoreUnavailable`."""
         self.url = url
-        self._lock = threading.Lock()
+        self.clock = clock
+        self._lock = threading.Lock()  # the connection, one transaction at a time
         self._conn: psycopg.Connection[Any] | None = None
+        self._opening: _Opening | None = None  # a connect under way
+        self._down_reason: str | None = None  # why the last connect failed, until one succeeds
+        self._retry_at = 0.0  # the end of the cool-down after a failed connect
         self._migrated = False
 
     def describe(self) -> str:
@@ -167,6 +211,9 @@ class PostgresAlertStore:
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
+            opening, self._opening = self._opening, None
+            if opening is not None and opening.done.is_set() and opening.conn is not None:
+                opening.conn.close()
 
     def _open(self) -> psycopg.Connection[Any]:
         try:
@@ -174,10 +221,58 @@ class PostgresAlertStore:
         except psycopg.OperationalError as exc:
             raise StoreUnavailable(failure_reason(exc)) from None  # the message names host and user
         if not self._migrated:
-            with conn.transaction(), conn.cursor() as cur:
-                self._migrate(cur)
+            try:
+                with conn.transaction(), conn.cursor() as cur:
+                    self._migrate(cur)
+            except BaseException:
+                conn.close()
+                raise
             self._migrated = True
         return conn
+
+    def _fail_fast(self) -> None:
+        """Raise at once while the breaker is open: in the cool-down after a failed connect, or while a
+        connect is under way after one failed or did not answer in time."""
+        reason = self._down_reason
+        if reason is None:
+            return
+        opening = self._opening
+        if opening is not None and not opening.done.is_set():
+            raise StoreUnavailable(reason)
+        if opening is None and self.clock() < self._retry_at:
+            raise StoreUnavailable(reason)
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        """The open connection, or one opened now; called with the lock held. Waits at most
+        CONNECT_WAIT_SECONDS for it, and not at all while the database is known to be down: the connect
+        goes on on its own thread, and a later use takes its result."""
+        if self._conn is not None and not self._conn.closed and not self._conn.broken:
+            return self._conn
+        self._fail_fast()
+        opening = self._opening
+        stale = opening is not None and opening.done.is_set() and opening.conn is None
+        if opening is None or (stale and opening.finished_at + COOL_DOWN_SECONDS <= self.clock()):
+            opening = self._opening = _Opening(self._open, self.clock)
+        if not opening.done.wait(0 if self._down_reason else CONNECT_WAIT_SECONDS):
+            if self._down_reason is None:
+                log.warning("PostgreSQL has not answered within %gs; still connecting", CONNECT_WAIT_SECONDS)
+                self._down_reason = NO_ANSWER
+            raise StoreUnavailable(self._down_reason)
+        self._opening = None
+        if opening.conn is None:
+            if opening.reason != self._down_reason:
+                log.warning(
+                    "cannot connect to PostgreSQL (%s); every use fails at once for %gs",
+                    opening.reason,
+                    COOL_DOWN_SECONDS,
+                )
+            self._down_reason, self._retry_at = opening.reason, opening.finished_at + COOL_DOWN_SECONDS
+            raise StoreUnavailable(opening.reason)
+        if self._down_reason is not None:
+            log.info("PostgreSQL reachable again")
+        self._down_reason = None
+        self._conn = opening.conn
+        return self._conn
 
     def migrate(self) -> None:
         self._run(self._migrate)
@@ -199,20 +294,23 @@ class PostgresAlertStore:
         Every write here is an idempotent upsert of a whole row, so running it again is safe even when
         the first COMMIT did reach the server.
         """
-        with self._lock:
+        self._fail_fast()
+        if not self._lock.acquire(timeout=LOCK_WAIT_SECONDS):
+            raise StoreUnavailable("busy")  # another use hangs on a database that stopped answering
+        try:
             for attempt in (1, 2):
+                conn = self._connection()
                 try:
-                    if self._conn is None or self._conn.closed or self._conn.broken:
-                        self._conn = self._open()
-                    with self._conn.transaction(), self._conn.cursor() as cur:
+                    with conn.transaction(), conn.cursor() as cur:
                         return work(cur)
                 except psycopg.OperationalError as exc:
-                    if self._conn is not None:
-                        self._conn.close()
+                    conn.close()
                     self._conn = None
                     if attempt == 2:
                         raise StoreUnavailable(failure_reason(exc)) from None
                     log.warning("lost the PostgreSQL connection (%s); reconnecting", failure_reason(exc))
+        finally:
+            self._lock.release()
         raise AssertionError("unreachable")  # pragma: no cover
 
     def load_state(self) -> AlertState:

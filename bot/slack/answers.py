@@ -9,6 +9,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.alerts.store import StoreUnavailable
 from bot.balance import subaccount_line_rows
 from bot.history.trend import Trend
 from bot.kalshi.errors import KalshiError
@@ -42,6 +43,9 @@ def _trend(ctx: BotContext, current_cents: int) -> Trend | None:
         return None
     try:
         return ctx.history.trend(current_cents)
+    except StoreUnavailable as exc:  # a database down: the figures go out at once, without the trend
+        log.warning("the balance goes without its 24 h trend: history store unreachable (%s)", exc.reason)
+        return None
     except Exception as exc:  # noqa: BLE001 - sqlite3 or psycopg: the figures still go out
         log.error("could not read the balance history for the trend: %s", type(exc).__name__)
         return None
@@ -51,7 +55,11 @@ def history_reply(ctx: BotContext, days: int) -> Message:
     """From the store only: Kalshi is not asked."""
     if ctx.history is None:
         return history_blocks.history_off_message()
-    summary = ctx.history.summary(days)
+    try:
+        summary = ctx.history.summary(days)
+    except StoreUnavailable as exc:
+        log.warning("balance history not shown: history store unreachable (%s)", exc.reason)
+        return history_blocks.history_unreachable_message(exc.reason)
     if summary is None:
         return history_blocks.no_history_message(ctx.history.interval_seconds)
     return history_blocks.history_message(summary, demo=ctx.demo)

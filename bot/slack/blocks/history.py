@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from bot.history.trend import Point, Summary, Trend
 from bot.money import format_cents
-from bot.slack.blocks.base import COMMAND, Message, build, context, fields, header, section, slack_date
+from bot.slack.blocks.base import (
+    COMMAND,
+    Message,
+    build,
+    context,
+    escape,
+    fields,
+    header,
+    section,
+    slack_date,
+)
 
 
 def trend_lines(trend: Trend | None) -> tuple[str, str] | None:
@@ -69,3 +79,12 @@ def history_off_message() -> Message:
         f"(or with the low-balance alert or the daily digest). `{COMMAND}` still shows the balance."
     )
     return Message(text, build(section(f":information_source: {text}")))
+
+
+def history_unreachable_message(reason: str) -> Message:
+    """``reason``: :attr:`bot.alerts.store.StoreUnavailable.reason`, a few words of the bot's own."""
+    text = (
+        f"The balance history can't be read right now: the store is unreachable ({escape(reason)}). "
+        f"Try again in a minute; `{COMMAND}` still shows the balance."
+    )
+    return Message(text, build(section(f":warning: {text}")))
