@@ -118,7 +118,7 @@ def check_store(settings: Settings) -> Check:
     from bot.alerts.store import StoreUnavailable
 
     try:
-        store, _lock = make_store(settings)
+        store, _lock = make_store(settings, patient=True)  # to name the real cause, not "no answer"
         state = store.load_state()
         store.close()
     except StoreUnavailable as exc:

@@ -37,15 +37,16 @@ def make_kalshi_client(kalshi: KalshiSettings) -> KalshiClient:
     )
 
 
-def make_store(settings: Settings) -> tuple[Store, SenderLock]:
+def make_store(settings: Settings, *, patient: bool = False) -> tuple[Store, SenderLock]:
     """Alert state, history and the digest log: PostgreSQL when DATABASE_URL is set (shared by every
-    process), else SQLite."""
+    process), else SQLite. ``patient``: wait out a slow connect instead of failing fast (``check``)."""
     if settings.database_url is not None:
-        from bot.alerts.postgres import AdvisorySenderLock
+        from bot.alerts.postgres import CONNECT_TIMEOUT_SECONDS, CONNECT_WAIT_SECONDS, AdvisorySenderLock
         from bot.history.postgres import PostgresStore
 
         url = settings.database_url.reveal()
-        return PostgresStore(url), AdvisorySenderLock(url)
+        wait = CONNECT_TIMEOUT_SECONDS + 1.0 if patient else CONNECT_WAIT_SECONDS
+        return PostgresStore(url, connect_wait=wait), AdvisorySenderLock(url)
     from bot.alerts.sqlite import FileSenderLock
     from bot.history.sqlite import SQLiteStore
 

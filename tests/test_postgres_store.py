@@ -270,3 +270,18 @@ def test_balance_history_with_the_database_down_says_so_without_a_traceback(
     logs = bot.logs()
     assert "balance history not shown: history store unreachable (connection refused)" in logs, logs
     assert "Traceback" not in logs and "s3cret-canary" not in logs
+
+
+def test_check_waits_for_a_hung_database_to_name_the_timeout(
+    kalshi: FakeKalshi, slack: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    """The bot fails fast on a hung database; ``check`` waits for the connect's own answer instead, so
+    it names the cause ("timeout") rather than "no answer"."""
+    with SilentServer() as silent:
+        env = bot_env(
+            kalshi.base_url, slack.api_url, tmp_path, **ALERTS_ENV, DATABASE_URL=silent.url(database_url)
+        )
+        result = run_cli(["check"], env, tmp_path)
+    assert result.returncode == 1
+    assert "✗ store: PostgreSQL (DATABASE_URL) cannot be opened: timeout" in result.stdout, result.stdout
+    assert "s3cret-canary" not in result.stdout + result.stderr

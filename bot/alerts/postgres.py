@@ -192,11 +192,19 @@ class PostgresAlertStore:
     """Thread-safe: one connection behind a lock, reconnected once when it breaks; never waits long for
     a database that does not answer (see the module's docstring)."""
 
-    def __init__(self, url: str, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        connect_wait: float = CONNECT_WAIT_SECONDS,
+    ) -> None:
         """Connects (and migrates) on first use, so a database that is down at start-up stops nothing:
-        each use until it is back raises :class:`StoreUnavailable`."""
+        each use until it is back raises :class:`StoreUnavailable`. ``connect_wait``: how long a use
+        waits for a connect under way (``check`` waits for the connect's own answer, to name its cause)."""
         self.url = url
         self.clock = clock
+        self.connect_wait = connect_wait
         self._lock = threading.Lock()  # the connection, one transaction at a time
         self._conn: psycopg.Connection[Any] | None = None
         self._opening: _Opening | None = None  # a connect under way
@@ -253,9 +261,9 @@ class PostgresAlertStore:
         stale = opening is not None and opening.done.is_set() and opening.conn is None
         if opening is None or (stale and opening.finished_at + COOL_DOWN_SECONDS <= self.clock()):
             opening = self._opening = _Opening(self._open, self.clock)
-        if not opening.done.wait(0 if self._down_reason else CONNECT_WAIT_SECONDS):
+        if not opening.done.wait(0 if self._down_reason else self.connect_wait):
             if self._down_reason is None:
-                log.warning("PostgreSQL has not answered within %gs; still connecting", CONNECT_WAIT_SECONDS)
+                log.warning("PostgreSQL has not answered within %gs; still connecting", self.connect_wait)
                 self._down_reason = NO_ANSWER
             raise StoreUnavailable(self._down_reason)
         self._opening = None
