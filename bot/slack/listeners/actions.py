@@ -12,11 +12,11 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.slack.answer_pool import ack_and_answer
-from bot.slack.answers import publish_home, view_reply
 from bot.slack.blocks import notices
 from bot.slack.blocks.balance import REFRESH_ACTION, view_of
 from bot.slack.blocks.home import HOME_REFRESH_ACTION
 from bot.slack.context import BotContext
+from bot.slack.replies import publish_home, view_reply
 
 log = logging.getLogger(__name__)
 

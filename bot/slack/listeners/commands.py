@@ -12,11 +12,11 @@ from slack_bolt import Ack, App, Respond
 
 from bot.slack import command_parser
 from bot.slack.answer_pool import ack_and_answer
-from bot.slack.answers import alert_reply, cached_view, history_reply, view_reply
 from bot.slack.blocks import notices
 from bot.slack.blocks.balance import View
 from bot.slack.blocks.base import COMMAND
 from bot.slack.context import BotContext
+from bot.slack.replies import alert_reply, cached_view, history_reply, view_reply
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.slack.answers import publish_home
 from bot.slack.context import BotContext
+from bot.slack.replies import publish_home
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""What the answers hold, prepared on the answer pool (:mod:`bot.slack.answer_pool`): read through the one
+"""What the replies hold, prepared on the answer pool (:mod:`bot.slack.answer_pool`): read through the one
 read path, render; the Home tab is published here too. Whatever fails, the person gets a sentence and
 the operator a log line."""
 
