@@ -31,7 +31,7 @@ ANSWER_THREADS = 4
 ANSWER_QUEUE = 60  # answers waiting for a thread, beyond those being prepared
 RESPONSE_TIMEOUT = 5.0  # seconds for one response_url post, connection included
 BUSY_TEXT = "The bot is busy right now; try again in a few seconds."
-ACKS_FIRST_MAX_WAIT = 0.25  # seconds an answer may hold back while requests are being acknowledged
+ACKS_FIRST_MAX_WAIT = 0.5  # seconds an answer may hold back while requests are being acknowledged
 
 
 class AcksFirst:
