@@ -4,6 +4,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -11,7 +12,14 @@ from tests import keys
 from tests.bot_process import ALERTS_ENV, BotProcess, assert_no_secrets, bot_env
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import FakeSlack
+from tests.fakes.socket_mode import FakeSocketMode
 from tests.postgres_server import PostgresServer, find_bindir
+
+if TYPE_CHECKING:
+    from bot.history.store import Store
+
+StoreFactory = Callable[[], "Store"]
+"""Opens the same backing store again on each call (a restart opens it anew)."""
 
 
 @pytest.fixture(scope="session")
@@ -100,3 +108,26 @@ def alert_env(request: pytest.FixtureRequest) -> dict[str, str]:
     if request.param == "sqlite":
         return dict(ALERTS_ENV)
     return {**ALERTS_ENV, "DATABASE_URL": request.getfixturevalue("database_url")}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
+    """The store the bot uses (alert state, history, digest log), of both kinds, on one backing store."""
+    if request.param == "sqlite":
+        from bot.history.sqlite import SQLiteStore
+
+        return lambda: SQLiteStore(tmp_path / "state.sqlite3")
+    from bot.history.postgres import PostgresStore
+
+    url = request.getfixturevalue("database_url")
+    return lambda: PostgresStore(url)
+
+
+@pytest.fixture
+def socket_server(slack: FakeSlack) -> Iterator[FakeSocketMode]:
+    """A local Socket Mode endpoint that the fake Slack's apps.connections.open hands out."""
+    server = FakeSocketMode().start()
+    slack.socket_url = server.url
+    yield server
+    slack.socket_url = None
+    server.stop()

@@ -4,7 +4,7 @@ checked against a small reference model."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,12 +14,13 @@ from hypothesis import strategies as st
 
 from bot.alerts.monitor import AlertMonitor, Policy
 from bot.alerts.sqlite import SQLiteAlertStore
-from bot.alerts.store import CRITICAL, OK, WARNING, AlertState, AlertStore
+from bot.alerts.store import CRITICAL, OK, WARNING, AlertState
 from bot.balance import BalanceReader
 from bot.kalshi.errors import KalshiAPIError, KalshiTimeout
 from bot.kalshi.models import Balance, ExchangeStatus
 from bot.slack.blocks.base import Message
 from bot.slack.poster import Delivery
+from tests.conftest import StoreFactory
 
 THRESHOLD = 250_00  # the warning level
 CRITICAL_LEVEL = 200_00
@@ -102,20 +103,6 @@ def policy(**kw: object) -> Policy:
     }
     values.update(kw)
     return Policy(**values)
-
-
-StoreFactory = Callable[[], AlertStore]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
-    """Opens the same backing store again on each call (a restart opens it anew): both kinds."""
-    if request.param == "sqlite":
-        return lambda: SQLiteAlertStore(tmp_path / "state.sqlite3")
-    from bot.alerts.postgres import PostgresAlertStore
-
-    url = request.getfixturevalue("database_url")
-    return lambda: PostgresAlertStore(url)
 
 
 class Harness:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.history.sqlite import SQLiteStore
@@ -111,15 +110,6 @@ def test_forged_events_are_refused(start_bot: StartBot, kalshi: FakeKalshi, slac
     assert answered.status_code == 200 and "abc123" in answered.text  # Slack's URL check
     time.sleep(0.5)
     assert slack.published_views() == [] and kalshi.count == 0
-
-
-@pytest.fixture
-def socket_server(slack: FakeSlack) -> Iterator[FakeSocketMode]:
-    server = FakeSocketMode().start()
-    slack.socket_url = server.url
-    yield server
-    slack.socket_url = None
-    server.stop()
 
 
 def test_home_over_socket_mode(

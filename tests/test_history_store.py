@@ -3,36 +3,20 @@ log, and history recorded by the background checks beside the alert monitor."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 import psycopg
-import pytest
 
 from bot.alerts.monitor import AlertMonitor, Policy
 from bot.balance import BalanceReader
 from bot.history.recorder import HistoryRecorder
 from bot.history.retention import DAY
-from bot.history.sqlite import SQLiteStore
 from bot.history.store import DAILY, HOURLY, RAW, SENT, SKIPPED, Sample, Store
 from bot.kalshi.errors import KalshiTimeout
 from bot.kalshi.models import Balance
 from bot.slack.poster import Delivery
+from tests.conftest import StoreFactory
 
 T0 = 1_800_000_000 // 86_400 * 86_400  # midnight UTC
 HALF_HOUR = 1800.0
-
-StoreFactory = Callable[[], Store]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
-    if request.param == "sqlite":
-        return lambda: SQLiteStore(tmp_path / "state.sqlite3")
-    from bot.history.postgres import PostgresStore
-
-    url = request.getfixturevalue("database_url")
-    return lambda: PostgresStore(url)
 
 
 def balance_at(i: int) -> int:

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-
-import pytest
+from collections.abc import Callable
 
 from tests.bot_process import APP_TOKEN, BotProcess
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import ApiReply, FakeSlack
 from tests.fakes.socket_mode import FakeSocketMode
-
-
-@pytest.fixture
-def socket_server(slack: FakeSlack) -> Iterator[FakeSocketMode]:
-    server = FakeSocketMode().start()
-    slack.socket_url = server.url
-    yield server
-    slack.socket_url = None
-    server.stop()
 
 
 def command_envelope(envelope_id: str, text: str, response_url: str) -> dict:
