@@ -11,6 +11,7 @@ from bot.kalshi.errors import KalshiError
 from bot.kalshi.models import SUBACCOUNTS
 from bot.numbers import whole_number
 from bot.slack.blocks.base import (
+    DEMO_NOTE,
     Block,
     Message,
     build,
@@ -83,7 +84,7 @@ def balance_message(reading: Reading, *, demo: bool, now: float, trend: Trend | 
     )
     notes = [f"Updated by Kalshi {slack_date(b.updated_ts)} · {fresh}"]
     if demo:
-        notes.insert(0, ":test_tube: *DEMO* account: demo-api figures, not real money")
+        notes.insert(0, DEMO_NOTE)
     blocks = [
         header(f"{title}{demo_tag}"),
         fields(*figure_lines(b)),

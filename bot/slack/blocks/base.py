@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 Block = dict[str, Any]
 COMMAND = "/balance"
+DEMO_NOTE = ":test_tube: *DEMO* account: demo-api figures, not real money"  # atop every demo surface
 
 
 @dataclass(frozen=True)

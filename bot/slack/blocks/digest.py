@@ -9,6 +9,7 @@ from decimal import Decimal
 from bot.balance import Reading
 from bot.history.trend import Trend
 from bot.slack.blocks.base import (
+    DEMO_NOTE,
     Block,
     Message,
     build,
@@ -62,6 +63,6 @@ def digest_message(
         blocks.append(context("Low-balance alert: not set up on this bot."))
     notes = [f"Figures updated by Kalshi {slack_date(b.updated_ts)}"]
     if demo:
-        notes.insert(0, ":test_tube: *DEMO* account: demo-api figures, not real money")
+        notes.insert(0, DEMO_NOTE)
     blocks.append(context(*notes))
     return Message(text, build(*blocks))

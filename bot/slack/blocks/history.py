@@ -6,6 +6,7 @@ from bot.history.trend import Point, Summary, Trend
 from bot.money import format_cents
 from bot.slack.blocks.base import (
     COMMAND,
+    DEMO_NOTE,
     Message,
     build,
     context,
@@ -50,7 +51,7 @@ def history_message(summary: Summary, *, demo: bool) -> Message:
     )
     notes = [f"Available balance, {summary.samples} sample(s) kept by the bot's own checks"]
     if demo:
-        notes.insert(0, ":test_tube: *DEMO* account: demo-api figures, not real money")
+        notes.insert(0, DEMO_NOTE)
     blocks = build(
         header(title),
         section(f"`{summary.sparkline}`\n*Change over the period:* {summary.change}"),

@@ -11,6 +11,7 @@ from bot.balance import Reading
 from bot.history.trend import Trend
 from bot.kalshi.errors import KalshiError
 from bot.slack.blocks.base import (
+    DEMO_NOTE,
     Block,
     Message,
     context,
@@ -83,7 +84,7 @@ def home_view(
         blocks.append(context(subs))
     notes = [f"Updated by Kalshi {slack_date(b.updated_ts)} · {freshness(reading.age(now))}"]
     if demo:
-        notes.insert(0, ":test_tube: *DEMO* account: demo-api figures, not real money")
+        notes.insert(0, DEMO_NOTE)
     blocks += [context(*notes), {"type": "divider"}, *_alert_blocks(alert), _refresh()]
     return _view(blocks)
 

@@ -17,7 +17,17 @@ from bot.balance import SubaccountsReading
 from bot.kalshi.models import SubaccountBalance
 from bot.money import format_dollars
 from bot.slack.blocks.balance import refresh_button
-from bot.slack.blocks.base import Block, Message, build, context, freshness, header, section, utc_text
+from bot.slack.blocks.base import (
+    DEMO_NOTE,
+    Block,
+    Message,
+    build,
+    context,
+    freshness,
+    header,
+    section,
+    utc_text,
+)
 
 Cell = dict[str, Any]
 
@@ -91,7 +101,7 @@ def subaccounts_message(reading: SubaccountsReading, *, demo: bool, now: float) 
     )
     notes = [f"Cash balance of each subaccount, summed over Kalshi's exchange indexes · {fresh}"]
     if demo:
-        notes.insert(0, ":test_tube: *DEMO* account: demo-api figures, not real money")
+        notes.insert(0, DEMO_NOTE)
     blocks: list[Block] = [
         header(f"Kalshi balances by subaccount{demo_tag}"),
         section(f"*Total {total}* over {count}"),
