@@ -22,6 +22,18 @@ StoreFactory = Callable[[], "Store"]
 """Opens the same backing store again on each call (a restart opens it anew)."""
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slowest tests first (``@pytest.mark.slow(seconds)``), so that none is left to run alone at the
+    end of a run on several workers (pyproject.toml's addopts); the others keep their order."""
+
+    def seconds(item: pytest.Item) -> float:
+        mark = item.get_closest_marker("slow")
+        return float(mark.args[0]) if mark is not None else 0.0
+
+    items.sort(key=seconds, reverse=True)
+
+
 @pytest.fixture(scope="session")
 def _kalshi_server() -> Iterator[FakeKalshi]:
     fake = FakeKalshi(keys.rsa_key().public_key(), keys.KEY_ID).start()
@@ -91,7 +103,7 @@ def postgres() -> Iterator[PostgresServer]:
         if os.environ.get("REQUIRE_POSTGRES"):
             pytest.fail("REQUIRE_POSTGRES is set but PostgreSQL is not installed")
         pytest.skip("PostgreSQL binaries not installed (apt-get install postgresql; .ci/run does it)")
-    server = PostgresServer(bindir).start()
+    server = PostgresServer(bindir).start()  # one per xdist worker: tests there kill other sessions
     yield server
     server.stop()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -97,6 +98,12 @@ class PostgresServer:
 
     def stop(self) -> None:
         if self.proc is not None:
-            self.proc.terminate()
+            # a fast shutdown (SIGINT to the postmaster: runuser does not pass it on) ends the sessions
+            # still open instead of waiting for them, as SIGTERM's smart shutdown does
+            pid_file = self.dir / "data" / "postmaster.pid"
+            try:
+                os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)
+            except (OSError, ValueError, IndexError):
+                self.proc.terminate()
             self.proc.wait(30)
         shutil.rmtree(self.dir, ignore_errors=True)

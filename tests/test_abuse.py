@@ -89,6 +89,7 @@ def assert_safe(payload: str) -> None:
     assert "<" not in visible and ">" not in visible, visible[:300]
 
 
+@pytest.mark.slow(5)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.one_of(
@@ -158,6 +159,7 @@ balance_like = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow(6)
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     status=st.sampled_from([200, 200, 200, 400, 401, 404, 429, 500, 503]),

@@ -202,6 +202,7 @@ def check_invariants(observations: list[int | None], channel: Channel) -> None:
     )
 
 
+@pytest.mark.slow(5)
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_walk_of_10000_ticks_with_faults_and_restarts(new_store: StoreFactory, seed: int) -> None:
     rng = random.Random(seed)
@@ -226,6 +227,7 @@ def test_random_walk_of_10000_ticks_with_faults_and_restarts(new_store: StoreFac
     assert final == level
 
 
+@pytest.mark.slow(3)
 @pytest.mark.parametrize("seed", [4])
 def test_random_walk_with_one_level(new_store: StoreFactory, seed: int) -> None:
     rng = random.Random(seed)

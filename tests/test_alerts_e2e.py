@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.bot_process import ALERTS_ENV, BotProcess
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import ApiReply, FakeSlack
+from tests.waits import store_row, wait_checks, wait_committed, wait_log, wait_until
 
 StartBot = Callable[..., BotProcess]
 CHANNEL = "C0ALERTS1"
@@ -26,35 +28,7 @@ def wait_posts(slack: FakeSlack, count: int, timeout: float = 15) -> list[str]:
     return delivered(slack)
 
 
-def committed_state(bot: BotProcess) -> str | None:
-    """The alert state as committed in the bot's store (SQLite file or PostgreSQL), read from outside."""
-    query = "SELECT state FROM alert_state WHERE id = 1"
-    if "DATABASE_URL" in bot.env:
-        import psycopg
-
-        with psycopg.connect(bot.env["DATABASE_URL"]) as conn:
-            try:
-                row = conn.execute(query).fetchone()
-            except psycopg.errors.UndefinedTable:
-                return None
-    else:
-        import sqlite3
-
-        with contextlib.closing(sqlite3.connect(bot.env["BOT_STATE_PATH"])) as db:
-            try:
-                row = db.execute(query).fetchone()
-            except sqlite3.OperationalError:
-                return None
-    return str(row[0]) if row else None
-
-
-def wait_committed(bot: BotProcess, state: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while committed_state(bot) != state:
-        assert time.monotonic() < deadline, f"the alert state was never committed as {state}"
-        time.sleep(0.02)
-
-
+@pytest.mark.slow(12)
 def test_alert_survives_sigkill_then_one_recovery(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, alert_env: dict[str, str]
 ) -> None:
@@ -72,20 +46,21 @@ def test_alert_survives_sigkill_then_one_recovery(
     wait_committed(bot, "warning")  # past the at-least-once window between Slack's "ok" and the commit
     bot.kill()  # SIGKILL mid-episode
     again = start_bot(**alert_env)
-    time.sleep(5)  # two more checks while still low
+    wait_checks(again, 2, since=again.started_at)  # two checks after the restart, still low
     assert len(delivered(slack)) == 1, "a restart must not alert again"
 
     kalshi.set_balance(259_99)  # above the threshold, below the re-arm margin: still low
-    time.sleep(4.5)
+    wait_checks(again, 2)
     assert len(delivered(slack)) == 1
     kalshi.set_balance(300_00)
     texts = wait_posts(slack, 2)
     assert texts[1].startswith("Kalshi balance recovered") and "$300.00" in texts[1]
-    time.sleep(4.5)
+    wait_checks(again, 2)
     assert len(delivered(slack)) == 2
     assert again.stop() == 0
 
 
+@pytest.mark.slow(8)
 def test_slack_failures_are_logged_and_retried_without_duplicates(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack
 ) -> None:
@@ -98,7 +73,7 @@ def test_slack_failures_are_logged_and_retried_without_duplicates(
     )
     bot = start_bot(**ALERTS_ENV)
     slack.wait_for(lambda s: len(s.posts()) >= 4, 20)
-    time.sleep(4.5)
+    wait_checks(bot, 2)
     posts = slack.posts()
     assert len(posts) == 4, "three refused attempts, then exactly one delivered alert"
     logs = bot.logs()
@@ -107,22 +82,31 @@ def test_slack_failures_are_logged_and_retried_without_duplicates(
     assert "low-balance alert not delivered; it will be tried again" in logs
 
 
+@pytest.mark.slow(12)
 def test_failed_reads_give_one_notice_then_one_reading_again(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack
 ) -> None:
     from tests.fakes.kalshi import Reply
 
     kalshi.default = Reply(401, {"error": {"code": "authentication_error", "message": "token failure"}})
-    start_bot(**ALERTS_ENV, BALANCE_ALERT_FAILURES="2", KALSHI_TIMEOUT_SECONDS="1")
+    bot = start_bot(**ALERTS_ENV, BALANCE_ALERT_FAILURES="2", KALSHI_TIMEOUT_SECONDS="1")
     (notice,) = wait_posts(slack, 1, timeout=20)
     assert notice.startswith("Cannot read the Kalshi balance") and "token failure" in notice
-    time.sleep(5)
+
+    def failures() -> int:
+        row = store_row(bot, "SELECT failures FROM alert_state WHERE id = 1")
+        return int(row[0]) if row else 0
+
+    wait_until(lambda: failures() >= 3, 20, "a third failed check")  # 4 s after the notice (backoff)
+    reads = kalshi.count
+    wait_until(lambda: kalshi.count > reads, 10, "the loop's next read")  # so the third check is over
     assert len(delivered(slack)) == 1, "a 401 is reported once per episode"
     kalshi.set_balance(300_00)
     texts = wait_posts(slack, 2, timeout=30)  # backoff: the next check may be 8 s away
     assert texts[1].startswith("Reading the Kalshi balance again") and "$300.00" in texts[1]
 
 
+@pytest.mark.slow(8)
 def test_two_processes_one_sender_and_takeover(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, alert_env: dict[str, str]
 ) -> None:
@@ -130,25 +114,26 @@ def test_two_processes_one_sender_and_takeover(
     first = start_bot(**alert_env)
     wait_posts(slack, 1)
     second = start_bot(**alert_env)
-    time.sleep(5)
+    wait_log(second, "another process holds the alert lock; standing by")
+    wait_checks(first, 2)
     assert len(delivered(slack)) == 1
-    assert "another process holds the alert lock; standing by" in second.logs()
 
     first.kill()
     kalshi.set_balance(300_00)
     texts = wait_posts(slack, 2, timeout=15)
     assert texts[1].startswith("Kalshi balance recovered")
     assert "this process sends the alerts" in second.logs()
-    time.sleep(3)
+    wait_checks(second, 1)
     assert len(delivered(slack)) == 2
 
 
+@pytest.mark.slow(3)
 def test_alert_commands_from_slack(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, alert_env: dict[str, str]
 ) -> None:
     kalshi.set_balance(300_00)
     bot = start_bot(**alert_env)
-    time.sleep(0.5)
+    wait_checks(bot, 1, since=bot.started_at)  # the first check is done
 
     bot.command("alert", slack.response_url("show"))
     status = slack.wait_response("show").body
@@ -193,6 +178,7 @@ DESK = {"BALANCE_ALERT_CRITICAL": "50", "BALANCE_ALERT_MENTION": "U0DESK001, S0T
 DESK_MARKUP = ["<@U0DESK001>", "<!subteam^S0TRADERS>", "<!here>"]
 
 
+@pytest.mark.slow(18)
 def test_warning_critical_and_recovery_in_order_whatever_restarts_happen(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, alert_env: dict[str, str]
 ) -> None:
@@ -202,7 +188,7 @@ def test_warning_critical_and_recovery_in_order_whatever_restarts_happen(
     env = {**alert_env, **DESK}
     kalshi.set_balance(300_00, portfolio_value=12_34)
     bot = start_bot(**env)
-    time.sleep(2.5)
+    wait_checks(bot, 2, since=bot.started_at)
     assert delivered(slack) == []
 
     kalshi.set_balance(200_00, portfolio_value=12_34)
@@ -225,7 +211,7 @@ def test_warning_critical_and_recovery_in_order_whatever_restarts_happen(
     wait_committed(bot, "critical")
     bot.kill()  # SIGKILL in the critical state
     bot = start_bot(**env)
-    time.sleep(5)  # two more checks, still critical
+    wait_checks(bot, 2, since=bot.started_at)  # two checks after the restart, still critical
     assert len(delivered(slack)) == 2, "a restart must not send a second critical alert"
 
     kalshi.set_balance(200_00, portfolio_value=12_34)
@@ -239,24 +225,26 @@ def test_warning_critical_and_recovery_in_order_whatever_restarts_happen(
     assert texts[3].startswith("Kalshi balance recovered")
     for text in texts[2:]:
         assert "<" not in text, "no mention in what is not a critical alert"
-    time.sleep(4.5)
+    wait_checks(bot, 2)
     assert len(delivered(slack)) == 4
     assert bot.stop() == 0
 
 
+@pytest.mark.slow(4)
 def test_straight_to_critical_is_one_alert(start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack) -> None:
     kalshi.set_balance(10_00)
-    start_bot(**ALERTS_ENV, **DESK)
+    bot = start_bot(**ALERTS_ENV, **DESK)
     (alert,) = wait_posts(slack, 1)
     assert alert.startswith("Kalshi balance critical") and "<!here>" in alert
-    time.sleep(4.5)
+    wait_checks(bot, 2)
     assert len(delivered(slack)) == 1
 
 
+@pytest.mark.slow(4)
 def test_alert_on_the_total(start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack) -> None:
     kalshi.set_balance(200_00, portfolio_value=100_00)  # available below $250, total $300.00 above
     bot = start_bot(**ALERTS_ENV, BALANCE_ALERT_ON="total")
-    time.sleep(4.5)
+    wait_checks(bot, 2, since=bot.started_at)
     assert delivered(slack) == []
     bot.command("alert", slack.response_url("show"))
     assert "on the total (available + portfolio value)" in slack.wait_response("show").body["text"]
@@ -313,6 +301,7 @@ def test_critical_level_commands_and_refusals(
     assert text.startswith("Nothing changed") and "the alert is off" in text
 
 
+@pytest.mark.slow(4)
 def test_upgrading_from_the_single_level_release_posts_nothing_new(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, alert_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -326,7 +315,7 @@ def test_upgrading_from_the_single_level_release_posts_nothing_new(
         old_sqlite_file(tmp_path / "state.sqlite3")  # BOT_STATE_PATH of the bots start_bot starts
     kalshi.set_balance(100_00)
     bot = start_bot(**alert_env, BALANCE_ALERT_CRITICAL="50")
-    time.sleep(4.5)
+    wait_checks(bot, 2, since=bot.started_at)
     assert delivered(slack) == []
     bot.command("alert", slack.response_url("show"))
     assert "state WARNING" in slack.wait_response("show").body["text"]
@@ -335,6 +324,7 @@ def test_upgrading_from_the_single_level_release_posts_nothing_new(
     assert recovered.startswith("Kalshi balance recovered")
 
 
+@pytest.mark.slow(6)
 def test_lowering_the_threshold_clears_the_alert_without_claiming_a_recovery(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack
 ) -> None:
@@ -348,7 +338,7 @@ def test_lowering_the_threshold_clears_the_alert_without_claiming_a_recovery(
     assert not texts[1].startswith("Kalshi balance recovered"), texts[1]
     assert "warning level was changed" in texts[1] and "$50.00" in texts[1], texts[1]
     assert "cleared" in texts[1], texts[1]
-    time.sleep(4.5)
+    wait_checks(bot, 2)
     assert len(delivered(slack)) == 2
     kalshi.set_balance(40_00)  # below the new threshold: a new episode alerts as usual
     texts = wait_posts(slack, 3)

@@ -6,11 +6,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import pytest
+
 from tests.bot_process import BotProcess
 from tests.fakes.kalshi import FakeKalshi, Reply, balance_body
 from tests.fakes.slack import ApiReply, FakeSlack
+from tests.waits import wait_log
 
 
+@pytest.mark.slow(5)
 def test_a_full_answer_pool_says_busy_in_the_acknowledgement(
     start_bot: Callable[..., BotProcess], kalshi: FakeKalshi, slack: FakeSlack
 ) -> None:
@@ -32,6 +36,7 @@ def test_a_full_answer_pool_says_busy_in_the_acknowledgement(
     assert "$1,234.56" in slack.wait_response("later").body["text"]
 
 
+@pytest.mark.slow(5)
 def test_a_response_url_that_does_not_answer_is_given_up_quickly(
     start_bot: Callable[..., BotProcess], slack: FakeSlack
 ) -> None:
@@ -39,8 +44,5 @@ def test_a_response_url_that_does_not_answer_is_given_up_quickly(
     slack.always("response", ApiReply(delay=20))
     t0 = time.monotonic()
     bot.command("", slack.response_url("hangs"))
-    deadline = time.monotonic() + 12
-    while "could not deliver the reply" not in bot.logs() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert "could not deliver the reply" in bot.logs()
+    wait_log(bot, "could not deliver the reply", timeout=12)
     assert time.monotonic() - t0 < 10

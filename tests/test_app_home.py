@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.history.sqlite import SQLiteStore
@@ -17,6 +18,7 @@ from tests.bot_process import APP_TOKEN, BotProcess, event_envelope, home_opened
 from tests.fakes.kalshi import SUBACCOUNT_BALANCES, FakeKalshi, subaccount_row
 from tests.fakes.slack import FakeSlack
 from tests.fakes.socket_mode import FakeSocketMode
+from tests.waits import wait_checks
 
 StartBot = Callable[..., BotProcess]
 
@@ -85,7 +87,7 @@ def test_home_with_the_alert_state_and_only_channels_allowed(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, alert_env: dict[str, str]
 ) -> None:
     bot = start_bot(**alert_env)
-    time.sleep(0.5)
+    wait_checks(bot, 1, since=bot.started_at)  # the first check is done
     bot.open_home("U0TRADER1")
     ((_, view),) = wait_views(slack)
     validate_view(view)
@@ -112,6 +114,7 @@ def test_forged_events_are_refused(start_bot: StartBot, kalshi: FakeKalshi, slac
     assert slack.published_views() == [] and kalshi.count == 0
 
 
+@pytest.mark.slow(3)
 def test_home_over_socket_mode(
     start_bot: StartBot, socket_server: FakeSocketMode, kalshi: FakeKalshi, slack: FakeSlack
 ) -> None:

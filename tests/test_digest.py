@@ -3,7 +3,6 @@ digest time a few seconds ahead, across restarts, with two processes on one Post
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +22,7 @@ from bot.slack.poster import Delivery
 from tests.bot_process import BotProcess
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import ApiReply, FakeSlack
+from tests.waits import wait_checks, wait_log, wait_until
 
 DIGEST = "C0DIGEST1"
 NINE_AM = datetime(2026, 11, 26, 9, 0, tzinfo=UTC).timestamp()
@@ -157,6 +157,7 @@ def digests(slack: FakeSlack) -> list[str]:
     return [c.body["text"] for c in slack.posts() if c.body.get("channel") == DIGEST]
 
 
+@pytest.mark.slow(10)
 def test_digest_a_few_seconds_ahead_once_and_once_after_a_restart(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack
 ) -> None:
@@ -166,17 +167,18 @@ def test_digest_a_few_seconds_ahead_once_and_once_after_a_restart(
     post = next(c for c in slack.posts() if c.body.get("channel") == DIGEST).body
     assert post["text"].startswith("Kalshi daily digest") and "$1,234.56" in post["text"]
     assert post["blocks"][0]["type"] == "header"
-    time.sleep(3)
+    wait_checks(bot, 2)  # two more passes of the loop, the digest job's included
     assert len(digests(slack)) == 1
     assert bot.stop() == 0
     assert "posted the daily digest of" in bot.logs()
 
     again = start_bot(**env)
-    time.sleep(4)
+    wait_checks(again, 2, since=again.started_at)  # its first pass, the digest job's included, is over
     assert len(digests(slack)) == 1, "a restart must not post the day's digest again"
     assert again.stop() == 0
 
 
+@pytest.mark.slow(9)
 def test_digest_once_with_two_processes_on_one_postgresql(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, database_url: str
 ) -> None:
@@ -188,13 +190,16 @@ def test_digest_once_with_two_processes_on_one_postgresql(
     }
     first, second = start_bot(**env), start_bot(**env)
     slack.wait_for(digests, 20)
-    time.sleep(4)
+    standby = "another process holds the alert lock; standing by"
+    wait_until(lambda: standby in first.logs() + second.logs(), 15, "one process standing by")
+    wait_checks(first, 2)  # the store both share: two more passes of the sender
     assert len(digests(slack)) == 1
     logs = first.logs() + second.logs()
-    assert "another process holds the alert lock; standing by" in logs
+    assert standby in logs
     assert logs.count("posted the daily digest of") == 1
 
 
+@pytest.mark.slow(4)
 def test_a_missed_digest_as_a_process_within_the_hour_and_after(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path
 ) -> None:
@@ -206,18 +211,16 @@ def test_a_missed_digest_as_a_process_within_the_hour_and_after(
     slack.reset()
     fresh_store = str(tmp_path / "other.sqlite3")  # a store where today is not already settled
     late = start_bot(BALANCE_DIGEST_TIME=at(-2 * 3600), BOT_STATE_PATH=fresh_store, **env)  # skipped
-    deadline = time.monotonic() + 15
-    while "skipped the daily digest" not in late.logs() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert "skipped the daily digest" in late.logs()
-    time.sleep(2)
+    wait_log(late, "skipped the daily digest")
+    wait_checks(late, 2)  # and a pass after the skip
     assert digests(slack) == []
 
 
+@pytest.mark.slow(5)
 def test_a_refused_digest_post_is_retried(start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack) -> None:
     slack.script("chat.postMessage", ApiReply(body={"ok": False, "error": "not_in_channel"}))
     bot = start_bot(BALANCE_DIGEST_TIME=at(-5), BALANCE_DIGEST_CHANNEL=DIGEST, BALANCE_HISTORY_INTERVAL="2")
     slack.wait_for(lambda s: len(s.posts()) >= 2, 20)
-    time.sleep(3)
+    wait_checks(bot, 2)
     assert len(slack.posts()) == 2 and len(digests(slack)) == 2  # one refused, one accepted
     assert "not delivered; it will be tried again" in bot.logs()

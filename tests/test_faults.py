@@ -21,6 +21,10 @@ from tests.bot_process import BotProcess, assert_no_secrets, bot_env
 from tests.fakes.kalshi import FakeKalshi, Reply, balance_body
 from tests.fakes.slack import ApiReply, FakeSlack
 from tests.reports import write_report
+from tests.waits import wait_checks, wait_committed
+
+# One worker runs the whole module (its report needs every row), about 45 s: started first under xdist
+pytestmark = [pytest.mark.xdist_group("fault-matrix"), pytest.mark.slow(45)]
 
 SLACK_DEADLINE = 3.0
 CHANNEL = "C0ALERTS1"
@@ -154,6 +158,7 @@ def bot(
     )
     process = BotProcess(env, tmp / "bot.log").start()
     _slack_server.wait_for(lambda s: s.posts(), 10)
+    wait_committed(process, "warning")  # the state is committed once Slack has said ok
     yield process
     process.stop()
     assert_no_secrets(process.logs(), "the fault-matrix bot's log")
@@ -243,10 +248,10 @@ def test_slack_fault_on_an_alert_is_logged_retried_and_not_marked_sent(
     }
     bot = start_bot(**alerts)  # type: ignore[operator]
     slack.wait_for(lambda s: len(s.posts()) >= 1, 10)
-    time.sleep(0.3)
+    wait_checks(bot, 1, since=bot.started_at)  # the check whose post was refused is over
     state_after_refusal = alert_state(bot)
     slack.wait_for(lambda s: len(s.posts()) >= 2, 10)
-    time.sleep(2.5)
+    wait_checks(bot, 1)  # and the check after the delivered post
     posts = slack.posts()
     logs = bot.logs()
     line = next((ln for ln in logs.splitlines() if "Slack refused the post" in ln), "")

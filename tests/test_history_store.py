@@ -4,6 +4,7 @@ log, and history recorded by the background checks beside the alert monitor."""
 from __future__ import annotations
 
 import psycopg
+import pytest
 
 from bot.alerts.monitor import AlertMonitor, Policy
 from bot.balance import BalanceReader
@@ -36,6 +37,7 @@ def fill(store: Store, days: int) -> float:
     return now + HALF_HOUR
 
 
+@pytest.mark.slow(4)
 def test_retention_keeps_every_sample_for_a_week_then_hourly_then_daily(new_store: StoreFactory) -> None:
     store = new_store()
     now = fill(store, 100)

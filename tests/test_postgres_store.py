@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import psycopg
@@ -19,6 +19,7 @@ from tests.bot_process import ALERTS_ENV, BotProcess, bot_env
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import FakeSlack
 from tests.test_cli import run_cli
+from tests.waits import wait_log, wait_until
 
 
 def test_schema_is_created_once_even_by_processes_starting_together(database_url: str) -> None:
@@ -80,15 +81,17 @@ def test_the_advisory_lock_has_one_holder_and_passes_on(database_url: str) -> No
     first, second = AdvisorySenderLock(database_url), AdvisorySenderLock(database_url)
     assert first.try_acquire() and not second.try_acquire()
     assert first.try_acquire()  # still held
-    first.release()
-    assert second.try_acquire()
+    first.release()  # its session ends: the server lets the lock go when that backend has exited
+    wait_until(second.try_acquire, 5, "the lock passed on")
     with psycopg.connect(database_url, autocommit=True) as admin:  # the holder's session dies
         admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE application_name = 'kalshi-balance-bot' AND pid <> pg_backend_pid()"
         )
+        bots = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'kalshi-balance-bot'"
+        wait_until(lambda: admin.execute(bots).fetchone() == (0,), 5, "the session to end")  # signalled only
     assert not second.try_acquire()  # it notices it lost the lock...
-    assert second.try_acquire()  # ...and takes it again on a new session
+    wait_until(second.try_acquire, 5, "the lock taken again")  # ...and takes it again on a new session
 
 
 def test_check_says_an_unreachable_database_without_its_password(
@@ -112,6 +115,7 @@ def refused_url(database_url: str) -> str:
     )
 
 
+@pytest.mark.slow(3)
 def test_serve_keeps_answering_while_the_database_is_down_and_retries_with_backoff(
     start_bot: Callable[..., BotProcess], kalshi: FakeKalshi, slack: FakeSlack, database_url: str
 ) -> None:
@@ -121,12 +125,12 @@ def test_serve_keeps_answering_while_the_database_is_down_and_retries_with_backo
     bot.command("alert", slack.response_url("alert"))
     answer = slack.wait_response("alert").body["text"]
     assert "alert store" in answer and "connection refused" in answer, answer
-    time.sleep(6.5)  # retries after 2 s, then 4 s
+    retries = wait_log(bot, "unreachable (connection refused); trying again in", count=2)  # 2 s, then 4 s
     logs = bot.logs()
-    retries = [ln for ln in logs.splitlines() if "unreachable (connection refused); trying again in" in ln]
-    assert 2 <= len(retries) <= 3, logs
     waits = [float(ln.rsplit("trying again in ", 1)[1].split("s", 1)[0]) for ln in retries]
     assert waits[1] > waits[0], waits
+    first, second = (datetime.strptime(ln[:23], "%Y-%m-%d %H:%M:%S,%f") for ln in retries[:2])
+    assert (second - first).total_seconds() >= waits[0] - 0.1, "the retry came before the wait it announced"
     assert "Traceback" not in logs and "s3cret-canary" not in logs
     assert bot.proc is not None and bot.proc.poll() is None
 
@@ -250,13 +254,6 @@ def test_the_breaker_waits_out_its_cool_down_before_connecting_again(database_ur
     store.close()
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
 def test_balance_history_with_the_database_down_says_so_without_a_traceback(
     start_bot: Callable[..., BotProcess], slack: FakeSlack, database_url: str
 ) -> None:
@@ -272,6 +269,7 @@ def test_balance_history_with_the_database_down_says_so_without_a_traceback(
     assert "Traceback" not in logs and "s3cret-canary" not in logs
 
 
+@pytest.mark.slow(10)
 def test_check_waits_for_a_hung_database_to_name_the_timeout(
     kalshi: FakeKalshi, slack: FakeSlack, database_url: str, tmp_path: Path
 ) -> None:

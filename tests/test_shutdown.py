@@ -19,13 +19,14 @@ from bot.slack.poster import Delivery
 from tests.bot_process import ALERTS_ENV, BotProcess
 from tests.fakes.kalshi import FakeKalshi, Reply, balance_body
 from tests.fakes.slack import FakeSlack
+from tests.waits import wait_checks
 
 
 def test_an_alert_command_queued_at_shutdown_is_answered_from_an_open_store(
     start_bot: Callable[..., BotProcess], kalshi: FakeKalshi, slack: FakeSlack
 ) -> None:
     bot = start_bot(**{**ALERTS_ENV, "BALANCE_ALERT_INTERVAL": "3600"}, BOT_LOG_LEVEL="INFO")
-    time.sleep(0.5)  # the monitor's first check is done
+    wait_checks(bot, 1, since=bot.started_at)  # the monitor's first check is done
     kalshi.default = Reply(body=balance_body(), delay=2)
     for i in range(ANSWER_THREADS):  # every answer thread waits on the one slow read
         bot.command("", slack.response_url(f"busy{i}"))

@@ -8,11 +8,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.history.sqlite import SQLiteStore
 from bot.history.store import Sample
 from tests.bot_process import BotProcess
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import FakeSlack
+from tests.waits import wait_checks
 
 StartBot = Callable[..., BotProcess]
 DAY = 86_400
@@ -56,7 +59,7 @@ def test_balance_history_periods(
 ) -> None:
     prefill(tmp_path)
     bot = start_bot(BALANCE_HISTORY_INTERVAL="60")
-    time.sleep(0.5)  # the first check has recorded 1,234.56 by now
+    wait_checks(bot, 1, since=bot.started_at)  # the first check has recorded 1,234.56
     bot.command("history", slack.response_url("week"))
     week = slack.wait_response("week").body
     assert week["response_type"] == "ephemeral"
@@ -80,13 +83,14 @@ def test_balance_history_periods(
     assert "isn't available to you" in refused.json()["text"]
 
 
+@pytest.mark.slow(4)
 def test_history_is_recorded_at_each_alert_check_with_one_kalshi_request(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path
 ) -> None:
     from tests.bot_process import ALERTS_ENV
 
     bot = start_bot(**ALERTS_ENV)  # a check every 2 s
-    time.sleep(5)
+    wait_checks(bot, 3, since=bot.started_at)
     bot.stop()
     store = SQLiteStore(tmp_path / "state.sqlite3")
     samples = store.samples(0, time.time())

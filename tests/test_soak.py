@@ -49,6 +49,7 @@ def faults(rng: random.Random, n: int) -> list[Reply]:
     return rng.choices(choices, weights, k=n)
 
 
+@pytest.mark.slow(55)
 def test_soak_1000_commands_with_faults(
     start_bot: Callable[..., BotProcess],
     kalshi: FakeKalshi,

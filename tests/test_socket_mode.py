@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import pytest
+
 from tests.bot_process import APP_TOKEN, BotProcess
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import ApiReply, FakeSlack
@@ -33,6 +35,7 @@ def command_envelope(envelope_id: str, text: str, response_url: str) -> dict:
     }
 
 
+@pytest.mark.slow(3)
 def test_socket_mode_balance_without_signing_secret_or_port(
     start_bot: Callable[..., BotProcess], socket_server: FakeSocketMode, kalshi: FakeKalshi, slack: FakeSlack
 ) -> None:
