@@ -16,13 +16,19 @@ from tests.fakes.socket_mode import FakeSocketMode
 from tests.postgres_server import PostgresServer, find_bindir
 
 if TYPE_CHECKING:
+    from xdist.remote import Producer
+    from xdist.scheduler import LoadScopeScheduling
+
     from bot.history.store import Store
 
 StoreFactory = Callable[[], "Store"]
 """Opens the same backing store again on each call (a restart opens it anew)."""
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
+WHOLE_MODULES = frozenset({"tests/test_faults.py"})
+"""Modules run whole on one worker: the fault matrix's report gathers a row from each of its tests."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The slowest tests first (``@pytest.mark.slow(seconds)``), so that none is left to run alone at the
     end of a run on several workers (pyproject.toml's addopts); the others keep their order."""
@@ -32,6 +38,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return float(mark.args[0]) if mark is not None else 0.0
 
     items.sort(key=seconds, reverse=True)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> LoadScopeScheduling | None:
+    """Under ``-n`` (xdist's "load" mode): each test is its own unit of work, handed out in collection
+    order, except the modules of WHOLE_MODULES. (xdist's own ``--dist loadgroup`` groups nothing under
+    pytest 9.2, pytest-dev/pytest-xdist#1386.)"""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in WHOLE_MODULES else nodeid
+
+    return Scheduling(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -23,8 +23,8 @@ from tests.fakes.slack import ApiReply, FakeSlack
 from tests.reports import write_report
 from tests.waits import wait_checks, wait_committed
 
-# One worker runs the whole module (its report needs every row), about 45 s: started first under xdist
-pytestmark = [pytest.mark.xdist_group("fault-matrix"), pytest.mark.slow(45)]
+# One worker runs the whole module, about 45 s (its report needs every row: tests/conftest.py)
+pytestmark = pytest.mark.slow(45)
 
 SLACK_DEADLINE = 3.0
 CHANNEL = "C0ALERTS1"
