@@ -25,13 +25,13 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 from bot import logs
+from bot.app import make_kalshi_client
 from bot.balance import BalanceReader
 from bot.config import ConfigError, Mode, Settings, load_settings
+from bot.domain.money import format_cents, format_dollars
+from bot.domain.numbers import whole_number
 from bot.kalshi import KalshiError
 from bot.kalshi.models import SUBACCOUNTS, SubaccountBalances
-from bot.money import format_cents, format_dollars
-from bot.numbers import whole_number
-from bot.runtime import make_kalshi_client
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2  # argparse exits with 2 on a bad argument too
@@ -160,9 +160,10 @@ def cmd_serve(transport: str) -> int:
     if settings is None:
         return EXIT_CONFIG
     logs.setup(settings.log_level, settings.secrets(), settings.library_log_level)
+    from bot.app import build_runtime
     from bot.slack.server import serve
 
-    return serve(settings)
+    return serve(build_runtime(settings), settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

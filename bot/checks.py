@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from bot.app import make_kalshi_client, make_store
 from bot.config import ConfigError, Mode, Settings, load_settings
+from bot.domain.money import format_dollars
 from bot.kalshi import KalshiClient, KalshiError
 from bot.kalshi.models import AccountLimits
 from bot.kalshi.signer import key_type
-from bot.money import format_dollars
-from bot.runtime import make_kalshi_client, make_store
 
 Check = tuple[bool | None, str]
 """Whether the check passed (``None``: it passed with a warning), and the line saying so."""
@@ -115,7 +115,7 @@ def describe_limits(limits: AccountLimits, settings: Settings) -> str:
 
 
 def check_store(settings: Settings) -> Check:
-    from bot.alerts.store import StoreUnavailable
+    from bot.store import StoreUnavailable
 
     try:
         store, _lock = make_store(settings, patient=True)  # to name the real cause, not "no answer"

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.signature import SignatureVerifier
 
+from bot.app import Runtime, build_runtime
 from bot.config import load_settings
 from bot.kalshi.errors import KalshiError
-from bot.runtime import Runtime, build_runtime
 from bot.slack.answer_pool import AnswerPool
 from bot.slack.blocks import balance as blocks
 from bot.slack.server import wsgi_app

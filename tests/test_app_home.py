@@ -11,8 +11,8 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
-from bot.history.sqlite import SQLiteStore
-from bot.history.store import Sample
+from bot.domain.history import Sample
+from bot.store.sqlite import SQLiteStore
 from tests.bot_process import APP_TOKEN, BotProcess, event_envelope, home_opened_event
 from tests.fakes.kalshi import SUBACCOUNT_BALANCES, FakeKalshi, subaccount_row
 from tests.fakes.slack import FakeSlack

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from bot.background import BackgroundChecks
+from bot.jobs.loop import BackgroundChecks
 
 
 class Clock:

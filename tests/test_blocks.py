@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
 from bot.balance import Reading, SubaccountsReading
-from bot.history.trend import Trend
+from bot.domain.money import INT64_MAX, INT64_MIN
+from bot.domain.trend import Trend
 from bot.kalshi.errors import KalshiAPIError, KalshiTimeout, Maintenance
 from bot.kalshi.models import Balance, SubaccountBalance, SubaccountBalances
-from bot.money import INT64_MAX, INT64_MIN
 from bot.slack.blocks import alerts, balance, base, digest, home, notices, subaccounts
 from bot.slack.blocks.base import Message
 

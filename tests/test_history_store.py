@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import psycopg
 
-from bot.alerts.monitor import AlertMonitor, Policy
 from bot.balance import BalanceReader
-from bot.history.recorder import HistoryRecorder
-from bot.history.retention import DAY
-from bot.history.store import DAILY, HOURLY, RAW, SENT, SKIPPED, Sample, Store
+from bot.domain.history import DAILY, HOURLY, RAW, SENT, SKIPPED, Sample
+from bot.domain.levels import Policy
+from bot.domain.retention import DAY
+from bot.jobs.alerts import AlertMonitor
+from bot.jobs.history import HistoryRecorder
+from bot.jobs.notifier import Delivery
 from bot.kalshi.errors import KalshiTimeout
 from bot.kalshi.models import Balance
-from bot.slack.poster import Delivery
+from bot.slack.notifier import SlackNotifier
+from bot.store import Store
 from tests.conftest import StoreFactory
 
 T0 = 1_800_000_000 // 86_400 * 86_400  # midnight UTC
@@ -97,8 +100,7 @@ def test_digest_log_records_a_day_once(new_store: StoreFactory) -> None:
 
 
 def test_postgres_migrates_history_in_its_own_version(database_url: str) -> None:
-    from bot.alerts.postgres import SCHEMA_VERSION
-    from bot.history.postgres import PostgresStore
+    from bot.store.postgres import SCHEMA_VERSION, PostgresStore
 
     for _ in range(2):  # a second start migrates nothing
         store = PostgresStore(database_url)
@@ -127,7 +129,8 @@ def test_history_is_recorded_across_monitor_checks_with_one_read_each(new_store:
     store = new_store()
     reader = BalanceReader(kalshi, freshness_seconds=0, clock=lambda: clock[0], wall=lambda: clock[0])
     policy = Policy("C0ALERTS1", 250_00, 60.0, None, None, 3)
-    monitor = AlertMonitor(policy, reader, store, lambda _m: Delivery(True), wall=lambda: clock[0])
+    notifier = SlackNotifier(lambda _m: Delivery(True))
+    monitor = AlertMonitor(policy, reader, store, notifier, wall=lambda: clock[0])
     recorder = HistoryRecorder(reader, store, 60.0, wall=lambda: clock[0])
     expected = []
     for cents in [300_00, 280_00, None, 260_00, 240_00]:

@@ -8,14 +8,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.alerts.monitor import AlertMonitor, Policy
-from bot.alerts.sqlite import FileSenderLock, SQLiteAlertStore
-from bot.background import BackgroundChecks
 from bot.balance import BalanceReader
+from bot.domain.levels import Policy
+from bot.jobs.alerts import AlertMonitor
+from bot.jobs.loop import BackgroundChecks
+from bot.jobs.notifier import Delivery
 from bot.kalshi.models import Balance
 from bot.slack.answer_pool import ANSWER_THREADS
 from bot.slack.blocks.base import Message
-from bot.slack.poster import Delivery
+from bot.slack.notifier import SlackNotifier
+from bot.store.file_lock import FileSenderLock
+from bot.store.sqlite import SQLiteStore
 from tests.bot_process import ALERTS_ENV, BotProcess
 from tests.fakes.kalshi import FakeKalshi, Reply, balance_body
 from tests.fakes.slack import FakeSlack
@@ -52,8 +55,8 @@ def test_the_sender_lock_is_held_until_the_checks_thread_has_stopped(tmp_path: P
         return Delivery(True)
 
     policy = Policy("C0ALERTS1", 250_00, 60.0, None, None, 3)
-    store = SQLiteAlertStore(path)
-    monitor = AlertMonitor(policy, BalanceReader(Reader(), 0), store, slow_post)
+    store = SQLiteStore(path)
+    monitor = AlertMonitor(policy, BalanceReader(Reader(), 0), store, SlackNotifier(slow_post))
     checks = BackgroundChecks([monitor], standby_seconds=60.0, lock=FileSenderLock(path))
     checks.start()
     assert entered.wait(5)

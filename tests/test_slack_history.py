@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.history.sqlite import SQLiteStore
-from bot.history.store import Sample
+from bot.domain.history import Sample
+from bot.store.sqlite import SQLiteStore
 from tests.bot_process import BotProcess
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import FakeSlack

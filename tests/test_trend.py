@@ -9,13 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.balance import Reading
-from bot.history.sqlite import SQLiteStore
-from bot.history.store import DAILY, Sample
-from bot.history.trend import SPARK, HistoryView, Trend, change_text, sparkline
+from bot.domain.history import DAILY, Sample
+from bot.domain.money import INT64_MAX
+from bot.domain.trend import SPARK, Trend, change_text, sparkline
+from bot.history import HistoryView
 from bot.kalshi.models import Balance
-from bot.money import INT64_MAX
 from bot.slack.blocks import digest, history
 from bot.slack.blocks.base import Message
+from bot.store.sqlite import SQLiteStore
 from tests.test_blocks import validate
 
 NOW = 1_800_000_000.0

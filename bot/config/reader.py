@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from bot.config.settings import Secret
-from bot.money import AmountError, parse_dollars
-from bot.numbers import seconds_number, whole_number
+from bot.domain.money import AmountError, parse_dollars
+from bot.domain.numbers import seconds_number, whole_number
 
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{2,}$")
 

@@ -7,7 +7,7 @@ from enum import Enum
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.alerts.store import AVAILABLE
+from bot.domain.alert_state import AVAILABLE
 from bot.kalshi.signer import PrivateKey
 
 
@@ -88,7 +88,7 @@ class AlertSettings:
     threshold_cents: int
     interval_seconds: float
     repeat_hours: float | None
-    rearm_cents: int | None  # None: derived from the threshold (see bot.alerts.monitor)
+    rearm_cents: int | None  # None: derived from the threshold (see bot.jobs.alerts)
     failures_before_notice: int
     admin_users: frozenset[str]
     critical_cents: int | None = None  # BALANCE_ALERT_CRITICAL: below the threshold; None: one level

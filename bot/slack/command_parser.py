@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.alerts.store import CRITICAL, WARNING
-from bot.numbers import whole_number
+from bot.domain.alert_state import CRITICAL, WARNING
+from bot.domain.numbers import whole_number
 
 SUBACCOUNT_WORDS = frozenset({"sub", "subaccount"})
 

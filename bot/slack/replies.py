@@ -9,9 +9,8 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.alerts.store import StoreUnavailable
 from bot.balance import subaccount_line_rows
-from bot.history.trend import Trend
+from bot.domain.trend import Trend
 from bot.kalshi.errors import KalshiError
 from bot.slack import command_parser
 from bot.slack.blocks import balance as balance_blocks
@@ -21,6 +20,7 @@ from bot.slack.blocks import notices
 from bot.slack.blocks import subaccounts as subaccount_blocks
 from bot.slack.blocks.base import Message
 from bot.slack.context import BotContext
+from bot.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 

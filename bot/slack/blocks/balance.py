@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Literal
 
 from bot.balance import Reading
-from bot.history.trend import Trend
+from bot.domain.numbers import whole_number
+from bot.domain.trend import Trend
 from bot.kalshi.errors import KalshiError
 from bot.kalshi.models import SUBACCOUNTS
-from bot.numbers import whole_number
 from bot.slack.blocks.base import (
     DEMO_NOTE,
     Block,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.money import format_cents, format_dollars
+from bot.domain.money import format_cents, format_dollars
 
 if TYPE_CHECKING:
     from bot.kalshi.errors import KalshiError

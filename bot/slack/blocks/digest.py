@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from bot.balance import Reading
-from bot.history.trend import Trend
+from bot.domain.trend import Trend
 from bot.slack.blocks.base import (
     DEMO_NOTE,
     Block,

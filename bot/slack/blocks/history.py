@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.history.trend import Point, Summary, Trend
-from bot.money import format_cents
+from bot.domain.money import format_cents
+from bot.domain.trend import Point, Summary, Trend
 from bot.slack.blocks.base import (
     COMMAND,
     DEMO_NOTE,
@@ -83,7 +83,7 @@ def history_off_message() -> Message:
 
 
 def history_unreachable_message(reason: str) -> Message:
-    """``reason``: :attr:`bot.alerts.store.StoreUnavailable.reason`, a few words of the bot's own."""
+    """``reason``: :attr:`bot.domain.alert_state.StoreUnavailable.reason`, a few words of the bot's own."""
     text = (
         f"The balance history can't be read right now: the store is unreachable ({escape(reason)}). "
         f"Try again in a minute; `{COMMAND}` still shows the balance."

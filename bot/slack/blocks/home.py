@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.balance import Reading
-from bot.history.trend import Trend
+from bot.domain.trend import Trend
 from bot.kalshi.errors import KalshiError
 from bot.slack.blocks.base import (
     DEMO_NOTE,

@@ -1,9 +1,5 @@
-"""Alert state and the two things every store provides: durable state, and the lock that makes one
-process the sender. Implementations: :mod:`bot.alerts.sqlite` (default) and :mod:`bot.alerts.postgres`
-(when DATABASE_URL is set).
-
-Two records, each written by one side only, so neither overwrites the other: the alert *state* by the
-monitor, the alert *config* (levels set from Slack) by ``/balance alert``.
+"""The alert's records: its *state* (written by the alert job) and its *config* (the levels set from
+Slack, written by ``/balance alert``), each written by one side only, so neither overwrites the other.
 
 The state is a level: ``ok``, ``warning`` (below the warning level, BALANCE_ALERT_THRESHOLD) or
 ``critical`` (below the optional critical level). Releases before the critical level stored ``low``,
@@ -13,9 +9,6 @@ which is read as ``warning``.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Protocol
-
-from bot.kalshi.models import Balance
 
 OK = "ok"
 WARNING = "warning"
@@ -27,14 +20,14 @@ WATCHES = (AVAILABLE, TOTAL)
 LEGACY_LOW = "low"  # the single-level state of earlier releases: below the one threshold
 
 
-def watched_cents(balance: Balance, watch: str) -> int:
+def watched_cents(balance_cents: int, portfolio_value_cents: int, watch: str) -> int:
     """The figure the alert watches: the available balance, or the total with the portfolio value."""
-    return balance.total_cents if watch == TOTAL else balance.balance_cents
+    return balance_cents + portfolio_value_cents if watch == TOTAL else balance_cents
 
 
 @dataclass
 class AlertState:
-    """What the monitor knows between ticks and across restarts. Times are unix seconds."""
+    """What the alert job knows between checks and across restarts. Times are unix seconds."""
 
     state: str = OK  # OK, WARNING or CRITICAL
     low_since: float | None = None  # when the balance went below the warning level (either level)
@@ -47,15 +40,22 @@ class AlertState:
     last_check_at: float | None = None
     critical_since: float | None = None  # when the balance went below the critical level
     last_portfolio_cents: int | None = None  # the portfolio value of the last read, beside its balance
+    watching: str | None = None  # the figure the state was judged on (BALANCE_ALERT_ON); None: older
 
     def __post_init__(self) -> None:
         if self.state == LEGACY_LOW:  # written by an earlier release (a process not yet upgraded)
             self.state = WARNING
 
+    def last_watched_cents(self, watch: str) -> int | None:
+        """The watched figure of the last successful read, or None before the first."""
+        if self.last_balance_cents is None:
+            return None
+        return watched_cents(self.last_balance_cents, self.last_portfolio_cents or 0, watch)
+
 
 @dataclass(frozen=True)
 class AlertConfig:
-    """The levels as set from Slack; ``None`` from :meth:`AlertStore.load_config` means never set.
+    """The levels as set from Slack; ``None`` from the store's ``load_config`` means never set.
 
     Once a record exists its warning level wins over BALANCE_ALERT_THRESHOLD; its critical level wins
     over BALANCE_ALERT_CRITICAL only once ``critical_set`` (``/balance alert critical …`` was used).
@@ -68,37 +68,25 @@ class AlertConfig:
     critical_set: bool = False  # False: the critical level is BALANCE_ALERT_CRITICAL's
 
 
-class StoreUnavailable(Exception):
-    """The store cannot be reached (a database down or refusing us); ``reason`` says why in a few words,
-    never with the connection URL or the server's own message."""
+@dataclass(frozen=True)
+class AlertStatus:
+    """Everything ``/balance alert`` shows, as data: also for the digest and the Home tab."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class AlertStore(Protocol):
-    def load_state(self) -> AlertState: ...
-
-    def save_state(self, state: AlertState) -> None: ...
-
-    def load_config(self) -> AlertConfig | None: ...
-
-    def save_config(self, config: AlertConfig) -> None: ...
-
-    def describe(self) -> str: ...
-
-    def close(self) -> None: ...
-
-
-class SenderLock(Protocol):
-    """Held by exactly one process at a time; released by the system when the holder dies."""
-
-    def try_acquire(self) -> bool:
-        """Whether this process holds the lock; raises :class:`StoreUnavailable` when it cannot tell."""
-        ...
-
-    def release(self) -> None: ...
+    channel: str
+    warning_cents: int | None  # None: alerts off
+    critical_cents: int | None  # None: one level
+    watch: str  # "available" or "total"
+    mentions: tuple[str, ...]
+    state: str  # "ok", "warning" or "critical"
+    low_since: float | None = None
+    critical_since: float | None = None
+    last_check_at: float | None = None
+    last_balance_cents: int | None = None
+    last_portfolio_cents: int | None = None
+    last_error: str | None = None
+    recovery_cents: int | None = None  # warning level + re-arm margin
+    critical_recovery_cents: int | None = None  # critical level + re-arm margin
+    ignored_critical_cents: int | None = None  # set, but at or above the warning level
 
 
 STATE_COLUMNS = [f.name for f in fields(AlertState)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from bot.history.store import DAILY, HOURLY, Sample
+from bot.domain.history import DAILY, HOURLY, Sample
 
 DAY = 86_400.0
 RAW_DAYS = 7

@@ -1,6 +1,6 @@
 """The background job that keeps the history: one sample per check, and the retention rules once an hour.
 
-It runs in the loop of :mod:`bot.background` right after the alert check, and takes that check's
+It runs in the loop of :mod:`bot.jobs.loop` right after the alert check, and takes that check's
 reading when it is only seconds old, so the two share one Kalshi request. A failed read is no sample.
 """
 
@@ -11,8 +11,9 @@ import time
 from collections.abc import Callable
 
 from bot.balance import BalanceReader, Reading
-from bot.history.store import HistoryStore, Sample
+from bot.domain.history import Sample
 from bot.kalshi.errors import KalshiError
+from bot.store import HistoryStore
 
 log = logging.getLogger(__name__)
 

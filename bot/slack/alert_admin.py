@@ -16,12 +16,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Concatenate, ParamSpec
 
-from bot.alerts.monitor import Levels, Policy, levels_in_force, rearm_margin
-from bot.alerts.store import CRITICAL, AlertConfig, AlertStore, StoreUnavailable
-from bot.money import AmountError, format_cents, parse_dollars
+from bot.domain.alert_state import CRITICAL, AlertConfig, AlertStatus
+from bot.domain.levels import Levels, Policy, levels_in_force, status_of
+from bot.domain.money import AmountError, format_cents, parse_dollars
 from bot.slack.blocks import alerts as blocks
 from bot.slack.blocks.base import COMMAND, Message, escape
 from bot.slack.blocks.notices import notice_message
+from bot.store import AlertStore, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -60,29 +61,9 @@ class AlertAdmin:
     def levels(self) -> Levels:
         return levels_in_force(self.policy, self.store.load_config())
 
-    def status(self) -> blocks.AlertStatus:
+    def status(self) -> AlertStatus:
         """The alert as data: levels in force, watched figure, mentions, state, last check."""
-        state = self.store.load_state()
-        levels = self.levels()
-        warning, critical = levels.warning_cents, levels.critical_cents
-        margin = self.policy.rearm_cents
-        return blocks.AlertStatus(
-            channel=self.policy.channel,
-            warning_cents=warning,
-            critical_cents=critical,
-            watch=self.policy.watch,
-            mentions=self.policy.mentions,
-            state=state.state,
-            low_since=state.low_since,
-            critical_since=state.critical_since,
-            last_check_at=state.last_check_at,
-            last_balance_cents=state.last_balance_cents,
-            last_portfolio_cents=state.last_portfolio_cents,
-            last_error=state.last_error,
-            recovery_cents=None if warning is None else warning + rearm_margin(warning, margin),
-            critical_recovery_cents=None if critical is None else critical + rearm_margin(critical, margin),
-            ignored_critical_cents=levels.ignored_critical_cents,
-        )
+        return status_of(self.policy, self.store.load_state(), self.levels())
 
     @_store_reachable
     def describe(self) -> Message:

@@ -22,5 +22,5 @@ def whole_number(text: str) -> int | None:
 def seconds_number(text: str) -> float | None:
     """``"1.5"`` -> 1.5; ``None`` for anything but ASCII digits with at most one decimal point.
 
-    A float, for durations (seconds, hours) only: money is never a float (see :mod:`bot.money`)."""
+    A float, for durations (seconds, hours) only: money is never a float (see :mod:`bot.domain.money`)."""
     return float(text) if _DECIMAL.fullmatch(text) else None

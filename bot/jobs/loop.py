@@ -1,12 +1,12 @@
 """The bot's own checks: one loop per process that runs the background jobs when their time comes.
 
-The jobs, in this order within one pass: the alert check (:class:`bot.alerts.monitor.AlertMonitor`), the
-history sample (:class:`bot.history.recorder.HistoryRecorder`, which takes the alert check's reading)
-and the daily digest (:class:`bot.digest.DigestJob`). Each ``tick()`` returns the seconds until it
+The jobs, in this order within one pass: the alert check (:class:`bot.jobs.alerts.AlertMonitor`), the
+history sample (:class:`bot.jobs.history.HistoryRecorder`, which takes the alert check's reading)
+and the daily digest (:class:`bot.jobs.digest.DigestJob`). Each ``tick()`` returns the seconds until it
 wants to run again.
 
 The loop exists when alerts or the digest are on, or BALANCE_HISTORY_INTERVAL is set. Only the holder
-of the sender lock (one process per store, see :mod:`bot.alerts.store`) runs the jobs; the others
+of the sender lock (one process per store, see :mod:`bot.store`) runs the jobs; the others
 stand by and take over when the holder dies.
 """
 
@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from bot.alerts.store import SenderLock, StoreUnavailable
+from bot.store import SenderLock, StoreUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -16,13 +16,12 @@ if TYPE_CHECKING:  # the Slack and alert stack is imported only by a serving pro
     from slack_bolt import App
     from slack_sdk import WebClient
 
-    from bot.alerts.monitor import Policy
-    from bot.alerts.store import SenderLock
-    from bot.background import BackgroundChecks, Job
-    from bot.history.store import Store
+    from bot.domain.levels import Policy
+    from bot.jobs.loop import BackgroundChecks, Job
     from bot.slack.answer_pool import AnswerPool
     from bot.slack.app import BotIdentity
     from bot.slack.context import BotContext
+    from bot.store import SenderLock, Store
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +40,21 @@ def make_store(settings: Settings, *, patient: bool = False) -> tuple[Store, Sen
     """Alert state, history and the digest log: PostgreSQL when DATABASE_URL is set (shared by every
     process), else SQLite. ``patient``: wait out a slow connect instead of failing fast (``check``)."""
     if settings.database_url is not None:
-        from bot.alerts.postgres import CONNECT_TIMEOUT_SECONDS, CONNECT_WAIT_SECONDS, AdvisorySenderLock
-        from bot.history.postgres import PostgresStore
+        from bot.store.advisory_lock import AdvisorySenderLock
+        from bot.store.postgres import PostgresStore
+        from bot.store.postgres_connection import CONNECT_TIMEOUT_SECONDS, CONNECT_WAIT_SECONDS
 
         url = settings.database_url.reveal()
         wait = CONNECT_TIMEOUT_SECONDS + 1.0 if patient else CONNECT_WAIT_SECONDS
         return PostgresStore(url, connect_wait=wait), AdvisorySenderLock(url)
-    from bot.alerts.sqlite import FileSenderLock
-    from bot.history.sqlite import SQLiteStore
+    from bot.store.file_lock import FileSenderLock
+    from bot.store.sqlite import SQLiteStore
 
     return SQLiteStore(settings.state_path), FileSenderLock(settings.state_path)
 
 
 def alert_policy(alerts: AlertSettings, demo: bool) -> Policy:
-    from bot.alerts.monitor import Policy
+    from bot.domain.levels import Policy
 
     return Policy(
         channel=alerts.channel,
@@ -139,13 +139,13 @@ def build_checks(
 ) -> BackgroundChecks:
     """The bot's own checks, each a job of one loop, in this order: alerts, history, digest; and what
     Slack reads of them (``ctx.alerts``, ``ctx.history``)."""
-    from bot.alerts.control import AlertAdmin
-    from bot.alerts.monitor import AlertMonitor
-    from bot.background import BackgroundChecks
-    from bot.digest import DigestJob, Schedule
-    from bot.history.recorder import HistoryRecorder
-    from bot.history.trend import HistoryView
-    from bot.slack.poster import make_poster
+    from bot.history import HistoryView
+    from bot.jobs.alerts import AlertMonitor
+    from bot.jobs.digest import DigestJob, digest_schedule
+    from bot.jobs.history import HistoryRecorder
+    from bot.jobs.loop import BackgroundChecks
+    from bot.slack.alert_admin import AlertAdmin
+    from bot.slack.notifier import SlackNotifier
 
     assert settings.history is not None
     interval = settings.history.interval_seconds
@@ -154,7 +154,8 @@ def build_checks(
     if settings.alerts is not None:
         policy = alert_policy(settings.alerts, settings.kalshi.demo)
         ctx.alerts = AlertAdmin(policy, store, settings.alerts.admin_users)
-        jobs.append(AlertMonitor(policy, reader, store, make_poster(web, policy.channel)))
+        notifier = SlackNotifier.for_channel(web, policy.channel, demo=policy.demo, mentions=policy.mentions)
+        jobs.append(AlertMonitor(policy, reader, store, notifier))
         log.info("alerts on: %s, channel %s", store.describe(), policy.channel)
     jobs.append(HistoryRecorder(reader, store, interval))
     log.info("balance history on: a sample every %gs in %s", interval, store.describe())
@@ -162,16 +163,15 @@ def build_checks(
         digest = settings.digest
         jobs.append(
             DigestJob(
-                schedule=Schedule(digest),
+                schedule=digest_schedule(digest),
                 reader=reader,
                 log_store=store,
                 history=ctx.history,
-                post=make_poster(web, digest.channel),
+                notifier=SlackNotifier.for_channel(web, digest.channel, demo=settings.kalshi.demo),
                 channel=digest.channel,
                 retry_seconds=interval,
-                alert_status=ctx.alerts.describe if ctx.alerts is not None else None,
+                alert_status=ctx.alerts.status if ctx.alerts is not None else None,
                 subaccounts=ctx.subaccounts,
-                demo=settings.kalshi.demo,
             )
         )
         log.info("daily digest on: %s, channel %s", digest.time_text, digest.channel)

@@ -5,13 +5,12 @@ Money stays integer cents to the end; the percentage is computed with Decimal fr
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot.history.store import DAILY, HistoryStore, Sample
-from bot.money import format_cents
+from bot.domain.history import DAILY, Sample
+from bot.domain.money import format_cents
 
 SPARK = "▁▂▃▄▅▆▇█"
 DAY = 86_400.0
@@ -87,45 +86,36 @@ def _point(row: Sample, cents: int) -> Point:
     return Point(row.at, cents, row.resolution >= DAILY)
 
 
-class HistoryView:
-    """Reads for the Slack surfaces, over the store."""
+def trend_of(rows: Sequence[Sample], now: float, current_cents: int | None = None) -> Trend | None:
+    """The 24 h change and the 7-day sparkline from the last 7 days' rows (oldest first); ``None`` while
+    there is none."""
+    if not rows:
+        return None
+    day = [r for r in rows if r.at >= now - DAY]
+    current = rows[-1].balance_cents if current_cents is None else current_cents
+    # A change needs two samples: the baseline and a later one. A lone sample (the bot's first check)
+    # may be the very reading shown, and "+$0.00 (+0.0%)" against itself says nothing.
+    later = len(day) >= 2 if current_cents is None else len(rows) >= 2
+    change = change_text(current - day[0].balance_cents, day[0].balance_cents) if day and later else None
+    line = sparkline([(r.at, r.balance_cents) for r in rows], now - 7 * DAY, now, WIDTHS[7])
+    return Trend(change, line)
 
-    def __init__(self, store: HistoryStore, interval_seconds: float, wall: Callable[[], float] = time.time):
-        self.store = store
-        self.interval_seconds = interval_seconds
-        self.wall = wall
 
-    def trend(self, current_cents: int | None = None) -> Trend | None:
-        """``None`` while there is no sample in the last 7 days."""
-        now = self.wall()
-        rows = self.store.samples(now - 7 * DAY, now)
-        if not rows:
-            return None
-        day = [r for r in rows if r.at >= now - DAY]
-        current = rows[-1].balance_cents if current_cents is None else current_cents
-        # A change needs two samples: the baseline and a later one. A lone sample (the bot's first check)
-        # may be the very reading shown, and "+$0.00 (+0.0%)" against itself says nothing.
-        later = len(day) >= 2 if current_cents is None else len(rows) >= 2
-        change = change_text(current - day[0].balance_cents, day[0].balance_cents) if day and later else None
-        line = sparkline([(r.at, r.balance_cents) for r in rows], now - 7 * DAY, now, WIDTHS[7])
-        return Trend(change, line)
-
-    def summary(self, days: int) -> Summary | None:
-        now = self.wall()
-        start = now - days * DAY
-        rows = self.store.samples(start, now)
-        if not rows:
-            return None
-        first, latest = rows[0], rows[-1]
-        lowest = min(rows, key=lambda r: (r.low_cents, r.at))
-        highest = max(rows, key=lambda r: (r.high_cents, -r.at))
-        return Summary(
-            days=days,
-            first=_point(first, first.balance_cents),
-            latest=_point(latest, latest.balance_cents),
-            lowest=_point(lowest, lowest.low_cents),
-            highest=_point(highest, highest.high_cents),
-            change=change_text(latest.balance_cents - first.balance_cents, first.balance_cents),
-            sparkline=sparkline([(r.at, r.balance_cents) for r in rows], start, now, WIDTHS.get(days, 30)),
-            samples=len(rows),
-        )
+def summary_of(rows: Sequence[Sample], days: int, now: float) -> Summary | None:
+    """``/balance history``'s figures from the period's rows (oldest first); ``None`` while there is none."""
+    if not rows:
+        return None
+    start = now - days * DAY
+    first, latest = rows[0], rows[-1]
+    lowest = min(rows, key=lambda r: (r.low_cents, r.at))
+    highest = max(rows, key=lambda r: (r.high_cents, -r.at))
+    return Summary(
+        days=days,
+        first=_point(first, first.balance_cents),
+        latest=_point(latest, latest.balance_cents),
+        lowest=_point(lowest, lowest.low_cents),
+        highest=_point(highest, highest.high_cents),
+        change=change_text(latest.balance_cents - first.balance_cents, first.balance_cents),
+        sparkline=sparkline([(r.at, r.balance_cents) for r in rows], start, now, WIDTHS.get(days, 30)),
+        samples=len(rows),
+    )

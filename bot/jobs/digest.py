@@ -1,7 +1,7 @@
-"""The daily digest: when it is due, and the background job that posts it exactly once a day.
+"""The daily digest: the background job that posts it exactly once a day.
 
 - The day's digest is recorded in the store (``digest_log``, one row per day in BALANCE_DIGEST_TZ).
-  A restart reads it back, and only the holder of the sender lock runs this job (bot.background), so
+  A restart reads it back, and only the holder of the sender lock runs this job (bot.jobs.loop), so
   with several processes one posts.
 - It is recorded as sent right after Slack accepts the post, never before: a refused post is tried
   again at the next check (not sooner than Slack's Retry-After) and never recorded as sent. The one
@@ -15,53 +15,32 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from datetime import time as time_of_day
-from zoneinfo import ZoneInfo
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 
 from bot.balance import BalanceReader, subaccount_line_rows
 from bot.config import DigestSettings
-from bot.history.store import SENT, SKIPPED, DigestLog
-from bot.history.trend import HistoryView
+from bot.domain.alert_state import AlertStatus
+from bot.domain.history import SENT, SKIPPED
+from bot.domain.schedule import GRACE_SECONDS, Schedule, Slot
+from bot.history import HistoryView
+from bot.jobs.notifier import DigestNotice, Notifier
 from bot.kalshi.errors import KalshiError
-from bot.slack.blocks.base import Message
-from bot.slack.blocks.digest import digest_message
-from bot.slack.context import Subaccounts
-from bot.slack.poster import Delivery
+from bot.store import DigestLog
 
 log = logging.getLogger(__name__)
 
-GRACE_SECONDS = 3600.0  # a digest missed at its time is still sent within this long after it
+Subaccounts = Callable[[], Sequence[tuple[int, Decimal]]]
 
 
-@dataclass(frozen=True)
-class Slot:
-    day: str  # YYYY-MM-DD in the digest's zone
-    at: float  # unix seconds
-
-
-class Schedule:
-    def __init__(self, settings: DigestSettings) -> None:
-        self.zone = ZoneInfo(settings.zone)
-        self.time = time_of_day(settings.hour, settings.minute, settings.second)
-        self.text = settings.time_text
-
-    def on(self, day: date) -> Slot:
-        return Slot(day.isoformat(), datetime.combine(day, self.time, tzinfo=self.zone).timestamp())
-
-    def latest(self, now: float) -> Slot:
-        """The last digest time at or before ``now``."""
-        today = datetime.fromtimestamp(now, self.zone).date()
-        slot = self.on(today)
-        return slot if slot.at <= now else self.on(today - timedelta(days=1))
-
-    def next(self, now: float) -> Slot:
-        """The first digest time after ``now``."""
-        today = datetime.fromtimestamp(now, self.zone).date()
-        slot = self.on(today)
-        return slot if slot.at > now else self.on(today + timedelta(days=1))
+def digest_schedule(settings: DigestSettings) -> Schedule:
+    return Schedule(
+        zone=settings.zone,
+        hour=settings.hour,
+        minute=settings.minute,
+        second=settings.second,
+        text=settings.time_text,
+    )
 
 
 class DigestJob:
@@ -74,24 +53,22 @@ class DigestJob:
         reader: BalanceReader,
         log_store: DigestLog,
         history: HistoryView,
-        post: Callable[[Message], Delivery],
+        notifier: Notifier,
         channel: str,
         retry_seconds: float,
-        alert_status: Callable[[], Message] | None = None,
+        alert_status: Callable[[], AlertStatus] | None = None,
         subaccounts: Subaccounts | None = None,
-        demo: bool = False,
         wall: Callable[[], float] = time.time,
     ) -> None:
         self.schedule = schedule
         self.reader = reader
         self.log_store = log_store
         self.history = history
-        self.post = post
+        self.notifier = notifier
         self.channel = channel
         self.retry_seconds = retry_seconds
         self.alert_status = alert_status
         self.subaccounts = subaccounts
-        self.demo = demo
         self.wall = wall
         self._settled: str | None = None  # the last day known recorded: spares the store a query a tick
 
@@ -117,7 +94,7 @@ class DigestJob:
                     "not running, or Slack refused it); the next one is due %s",
                     slot.day,
                     self.schedule.text,
-                    datetime.fromtimestamp(self.schedule.next(now).at, self.schedule.zone).isoformat(),
+                    self.schedule.local_text(self.schedule.next(now).at),
                 )
             self._settled = slot.day
             return None
@@ -126,15 +103,14 @@ class DigestJob:
         except KalshiError as exc:
             log.warning("daily digest of %s waits: the balance read failed (%s)", slot.day, exc)
             return self.retry_seconds
-        message = digest_message(
+        notice = DigestNotice(
             reading,
             day=slot.day,
             trend=self.history.trend(reading.balance.balance_cents),
             alert=self.alert_status() if self.alert_status is not None else None,
             subaccounts=subaccount_line_rows(self.subaccounts, surface="the digest"),
-            demo=self.demo,
         )
-        delivery = self.post(message)
+        delivery = self.notifier.notify(notice)
         if not delivery.ok:
             log.warning("daily digest of %s not delivered; it will be tried again", slot.day)
             return max(self.retry_seconds, delivery.retry_after or 0.0)

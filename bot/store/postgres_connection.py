@@ -1,16 +1,12 @@
-"""PostgreSQL store for PaaS deployments (DATABASE_URL), through psycopg 3, and leader election.
+"""PostgreSQL connections for the store (DATABASE_URL), through psycopg 3.
 
-- State and config live in two one-row tables, created or migrated at start-up, idempotently, under a
-  transaction-level advisory lock so two processes starting together do not race.
 - A database that is down or hung never holds up a caller (a ``/balance`` reading the trend) for
   more than about a second: connections are opened on a thread of their own, the caller waiting at
   most CONNECT_WAIT_SECONDS for one; after a failed connect every use raises
   :class:`StoreUnavailable` at once for COOL_DOWN_SECONDS (a circuit breaker), and while a connect is
   being retried after one, the others do not wait for it; the connection is waited for at most
   LOCK_WAIT_SECONDS (``busy`` when a query hangs).
-- :class:`AdvisorySenderLock` holds a *session-level* advisory lock on a connection of its own: only
-  its holder sends alerts, and PostgreSQL releases it when that connection ends, so when the holder
-  dies (even by SIGKILL) a standby takes it at its next check.
+- What psycopg (libpq) says is turned into a few words of our own: its messages name hosts and users.
 """
 
 from __future__ import annotations
@@ -19,89 +15,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import astuple
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import psycopg
 
-from bot.alerts.store import CONFIG_COLUMNS, STATE_COLUMNS, AlertConfig, AlertState, StoreUnavailable
+from bot.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SCHEMA_VERSION = 3
 CONNECT_TIMEOUT_SECONDS = 10
 CONNECT_WAIT_SECONDS = 1.0  # how long a caller waits for a connection being opened
 LOCK_WAIT_SECONDS = 1.0  # how long a caller waits for the connection while another uses it
 COOL_DOWN_SECONDS = 15.0  # after a failed connect, how long every use fails at once
 NO_ANSWER = "no answer"  # the reason while a first connect has not answered in CONNECT_WAIT_SECONDS
-SENDER_LOCK_KEY = 0x4B424F54_414C5254  # "KBOTALRT": the alert sender's advisory lock
-MIGRATE_LOCK_KEY = 0x4B424F54_4D494752  # "KBOTMIGR": serialises schema migrations
-
-MIGRATIONS = {
-    1: """
-    CREATE TABLE IF NOT EXISTS alert_state (
-        id integer PRIMARY KEY CHECK (id = 1),
-        state text NOT NULL,
-        low_since double precision,
-        last_notified_at double precision,
-        failures integer NOT NULL,
-        failure_notice_sent boolean NOT NULL,
-        last_error text,
-        last_balance_cents bigint,
-        last_balance_at double precision,
-        last_check_at double precision
-    );
-    CREATE TABLE IF NOT EXISTS alert_config (
-        id integer PRIMARY KEY CHECK (id = 1),
-        threshold_cents bigint,
-        updated_by text NOT NULL,
-        updated_at double precision NOT NULL
-    );
-    """,
-    # Two levels, warning and critical; the single level's "low" is the warning level.
-    2: """
-    ALTER TABLE alert_state
-        ADD COLUMN IF NOT EXISTS critical_since double precision,
-        ADD COLUMN IF NOT EXISTS last_portfolio_cents bigint;
-    ALTER TABLE alert_config
-        ADD COLUMN IF NOT EXISTS critical_cents bigint,
-        ADD COLUMN IF NOT EXISTS critical_set boolean NOT NULL DEFAULT false;
-    UPDATE alert_state SET state = 'warning' WHERE state = 'low';
-    """,
-    # Balance history and the digest log (bot.history); see bot.history.retention for what is kept.
-    3: """
-    CREATE TABLE IF NOT EXISTS balance_history (
-        at double precision NOT NULL,
-        balance_cents bigint NOT NULL,
-        portfolio_value_cents bigint NOT NULL,
-        low_cents bigint NOT NULL,
-        high_cents bigint NOT NULL,
-        resolution integer NOT NULL,
-        UNIQUE (resolution, at)
-    );
-    CREATE INDEX IF NOT EXISTS balance_history_at ON balance_history (at);
-    CREATE TABLE IF NOT EXISTS digest_log (
-        day text PRIMARY KEY,
-        status text NOT NULL,
-        at double precision NOT NULL
-    );
-    """,
-}
-
-_COLUMNS = ", ".join(STATE_COLUMNS)
-_SELECT_STATE = f"SELECT {_COLUMNS} FROM alert_state WHERE id = 1"  # noqa: S608 - our own field names
-_UPSERT_STATE = (
-    f"INSERT INTO alert_state (id, {_COLUMNS}) VALUES (1, {', '.join(['%s'] * len(STATE_COLUMNS))}) "  # noqa: S608
-    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in STATE_COLUMNS)}"
-)
-_SELECT_CONFIG = f"SELECT {', '.join(CONFIG_COLUMNS)} FROM alert_config WHERE id = 1"  # noqa: S608
-_UPSERT_CONFIG = (
-    f"INSERT INTO alert_config (id, {', '.join(CONFIG_COLUMNS)}) "  # noqa: S608
-    f"VALUES (1, {', '.join(['%s'] * len(CONFIG_COLUMNS))}) "
-    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in CONFIG_COLUMNS)}"
-)
 
 
 def connect(url: str) -> psycopg.Connection[Any]:
@@ -188,14 +116,16 @@ class _Opening:
             self.done.set()
 
 
-class PostgresAlertStore:
-    """Thread-safe: one connection behind a lock, reconnected once when it breaks; never waits long for
-    a database that does not answer (see the module's docstring)."""
+class PostgresConnection:
+    """One connection behind a lock, reconnected once when it breaks; never waits long for a database
+    that does not answer (see the module's docstring). ``migrate`` runs once, in the first connect's
+    transaction."""
 
     def __init__(
         self,
         url: str,
         *,
+        migrate: Callable[[psycopg.Cursor[Any]], None],
         clock: Callable[[], float] = time.monotonic,
         connect_wait: float = CONNECT_WAIT_SECONDS,
     ) -> None:
@@ -203,6 +133,7 @@ class PostgresAlertStore:
         each use until it is back raises :class:`StoreUnavailable`. ``connect_wait``: how long a use
         waits for a connect under way (``check`` waits for the connect's own answer, to name its cause)."""
         self.url = url
+        self._migrate = migrate
         self.clock = clock
         self.connect_wait = connect_wait
         self._lock = threading.Lock()  # the connection, one transaction at a time
@@ -211,9 +142,6 @@ class PostgresAlertStore:
         self._down_reason: str | None = None  # why the last connect failed, until one succeeds
         self._retry_at = 0.0  # the end of the cool-down after a failed connect
         self._migrated = False
-
-    def describe(self) -> str:
-        return describe_url(self.url)
 
     def close(self) -> None:
         with self._lock:
@@ -282,21 +210,7 @@ class PostgresAlertStore:
         self._conn = opening.conn
         return self._conn
 
-    def migrate(self) -> None:
-        self._run(self._migrate)
-
-    @staticmethod
-    def _migrate(cur: psycopg.Cursor[Any]) -> None:
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK_KEY,))
-        cur.execute("CREATE TABLE IF NOT EXISTS bot_schema (version integer NOT NULL)")
-        row = cur.execute("SELECT max(version) FROM bot_schema").fetchone()
-        current = row[0] if row and row[0] is not None else 0
-        for version in range(current + 1, SCHEMA_VERSION + 1):
-            cur.execute(MIGRATIONS[version])
-            cur.execute("INSERT INTO bot_schema (version) VALUES (%s)", (version,))
-            log.info("alert store migrated to schema version %d", version)
-
-    def _run(self, work: Callable[[psycopg.Cursor[Any]], T]) -> T:
+    def run(self, work: Callable[[psycopg.Cursor[Any]], T]) -> T:
         """Run ``work`` in one transaction; on a lost connection, reconnect and run it once more.
 
         Every write here is an idempotent upsert of a whole row, so running it again is safe even when
@@ -320,55 +234,3 @@ class PostgresAlertStore:
         finally:
             self._lock.release()
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def load_state(self) -> AlertState:
-        row = self._run(lambda cur: cur.execute(_SELECT_STATE).fetchone())
-        return AlertState(*row) if row else AlertState()
-
-    def save_state(self, state: AlertState) -> None:
-        self._run(lambda cur: cur.execute(_UPSERT_STATE, astuple(state)))
-
-    def load_config(self) -> AlertConfig | None:
-        row = self._run(lambda cur: cur.execute(_SELECT_CONFIG).fetchone())
-        return AlertConfig(*row) if row else None
-
-    def save_config(self, config: AlertConfig) -> None:
-        self._run(lambda cur: cur.execute(_UPSERT_CONFIG, astuple(config)))
-
-
-class AdvisorySenderLock:
-    """A session-level advisory lock on a dedicated connection; lost with that connection."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self._conn: psycopg.Connection[Any] | None = None
-        self._held = False
-        self._mutex = threading.Lock()
-
-    def try_acquire(self) -> bool:
-        with self._mutex:
-            try:
-                if self._held and self._conn is not None:
-                    self._conn.execute("SELECT 1")  # still ours only while this session lives
-                    return True
-                if self._conn is None or self._conn.closed or self._conn.broken:
-                    self._conn = connect(self.url)
-                row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (SENDER_LOCK_KEY,)).fetchone()
-                self._held = bool(row and row[0])
-                return self._held
-            except psycopg.Error as exc:
-                was_held, self._held = self._held, False
-                if self._conn is not None:
-                    self._conn.close()
-                self._conn = None
-                if not was_held:
-                    raise StoreUnavailable(failure_reason(exc)) from None  # the monitor logs and backs off
-                log.error("lost the alert lock with the PostgreSQL connection (%s)", failure_reason(exc))
-                return False
-
-    def release(self) -> None:
-        with self._mutex:
-            if self._conn is not None:
-                self._conn.close()  # ending the session releases the lock
-            self._conn = None
-            self._held = False

@@ -1,0 +1,156 @@
+"""The alert job: one balance read per check, the state machine of :mod:`bot.domain.alert_machine`,
+and what it says handed to the notifier. Run as one job of the loop in :mod:`bot.jobs.loop`.
+
+Hygiene after Prometheus Alertmanager: one alert per level entered, one recovery with a re-arm margin
+(hysteresis), optional reminders of the current level, a failed read never counts as a balance, and a
+notice is recorded as sent only after it was delivered. Delivery is *at least once*: state is
+committed right after Slack accepts a post, so a crash in the instant between the two can repeat that
+one message; it can never lose one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from bot.balance import BalanceReader
+from bot.domain.alert_machine import ENTERED, AlertEvent, Check, step
+from bot.domain.alert_state import CRITICAL, AlertState, watched_cents
+from bot.domain.levels import Levels, Policy, levels_in_force
+from bot.jobs.notifier import AlertNotice, Notice, Notifier, ReadFailingNotice, ReadingAgainNotice
+from bot.kalshi.errors import KalshiError
+from bot.kalshi.models import Balance
+from bot.store import AlertStore
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 600.0
+
+_WHAT = {  # the operator's name for each event, in log lines
+    "entered": "low-balance alert",
+    "reminder": "reminder",
+    "no_longer_critical": "no-longer-critical message",
+    "recovered": "recovery message",
+    "cleared": "alert-cleared message",
+}
+
+
+def _what(event: AlertEvent) -> str:
+    if event.kind == ENTERED and event.level == CRITICAL:
+        return "critical alert"
+    return _WHAT[event.kind]
+
+
+class AlertMonitor:
+    """One job of the background checks (:mod:`bot.jobs.loop`, which runs the loop and holds the lock)."""
+
+    name = "alert check"
+
+    def __init__(
+        self,
+        policy: Policy,
+        reader: BalanceReader,
+        store: AlertStore,
+        notifier: Notifier,
+        *,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.policy = policy
+        self.reader = reader
+        self.store = store
+        self.notifier = notifier
+        self.wall = wall
+        self._wait = 0.0  # Retry-After from a refused notice during this tick
+
+    def levels(self) -> Levels:
+        return levels_in_force(self.policy, self.store.load_config())
+
+    def threshold_cents(self) -> int | None:
+        """The warning level in force; None: alerts off."""
+        return self.levels().warning_cents
+
+    def tick(self) -> float:
+        """Read once and send what is due; returns the seconds until the next tick, never sooner than
+        Slack asked us to wait (Retry-After) when it refused a post."""
+        self._wait = 0.0
+        return max(self._tick(), self._wait)
+
+    def _tick(self) -> float:
+        config = self.store.load_config()
+        levels = levels_in_force(self.policy, config)
+        state = self.store.load_state()
+        if levels.warning_cents is None:
+            if state.state != "ok":  # turned off mid-episode: nothing to say, nothing to recover from
+                self.store.save_state(step(state, Check(0, self.policy.watch, self.wall()), levels)[0])
+            return self.policy.interval_seconds
+        now = self.wall()
+        try:
+            reading = self.reader.read()
+        except KalshiError as exc:
+            return self._on_failure(state, exc, now)
+        changed_at = config.updated_at if config is not None else None  # the levels set from Slack
+        self._on_balance(state, reading.balance, levels, now, changed_at)
+        return self.policy.interval_seconds
+
+    def _on_failure(self, state: AlertState, exc: KalshiError, now: float) -> float:
+        state.failures += 1
+        state.last_check_at = now
+        first_of_kind = state.failures == 1 or state.last_error != str(exc)
+        state.last_error = str(exc)
+        (log.warning if first_of_kind else log.info)(
+            "alert check %d failed in a row: %s", state.failures, exc
+        )
+        self.store.save_state(state)
+        due = state.failures >= self.policy.failures_before_notice and not state.failure_notice_sent
+        if due and self._send(ReadFailingNotice(exc, state.failures), "cannot-read notice"):
+            state.failure_notice_sent = True
+            self.store.save_state(state)
+        backoff: float = self.policy.interval_seconds * 2 ** min(state.failures - 1, 10)
+        return min(backoff, max(self.policy.interval_seconds, MAX_BACKOFF_SECONDS))
+
+    def _on_balance(
+        self, state: AlertState, balance: Balance, levels: Levels, now: float, changed_at: float | None
+    ) -> None:
+        watch = self.policy.watch
+        check = Check(
+            value_cents=watched_cents(balance.balance_cents, balance.portfolio_value_cents, watch),
+            watch=watch,
+            at=now,
+            previous_cents=state.last_watched_cents(watch),  # a balance that rose, or a level that moved
+            levels_changed_at=changed_at,
+            repeat_seconds=self.policy.repeat_seconds,
+        )
+        if state.failures:
+            log.info("alert checks read the balance again after %d failure(s)", state.failures)
+        read = replace(
+            state,
+            failures=0,
+            last_error=None,
+            last_balance_cents=balance.balance_cents,
+            last_portfolio_cents=balance.portfolio_value_cents,
+            last_balance_at=now,
+            last_check_at=now,
+        )
+        self.store.save_state(read)
+        if read.failure_notice_sent and self._send(ReadingAgainNotice(balance), "reading-again notice"):
+            read.failure_notice_sent = False
+            self.store.save_state(read)
+        nxt, event = step(read, check, levels)
+        nxt = replace(nxt, watching=watch)
+        if event is None:
+            if nxt != read:
+                self.store.save_state(nxt)
+            return
+        if self._send(AlertNotice(event, balance), _what(event)):
+            self.store.save_state(nxt)  # not delivered: the state stays, and the event is due again
+
+    def _send(self, notice: Notice, what: str) -> bool:
+        delivery = self.notifier.notify(notice)
+        if delivery.ok:
+            log.info("posted %s to %s", what, self.policy.channel)
+        else:
+            log.warning("%s not delivered; it will be tried again at the next check", what)
+            self._wait = max(self._wait, delivery.retry_after or 0.0)
+        return delivery.ok

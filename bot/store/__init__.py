@@ -1,0 +1,73 @@
+"""The bot's own store: alert state and config, balance samples and the digest log, in one database.
+
+One class per database, each with one ordered list of migrations: :class:`bot.store.sqlite.SQLiteStore`
+(the default, a file at BOT_STATE_PATH) and :class:`bot.store.postgres.PostgresStore` (DATABASE_URL).
+Beside each, the lock that makes one process the sender: :class:`bot.store.file_lock.FileSenderLock`
+and :class:`bot.store.advisory_lock.AdvisorySenderLock`.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.domain.alert_state import AlertConfig, AlertState
+from bot.domain.history import Sample
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be reached (a database down or refusing us); ``reason`` says why in a few words,
+    never with the connection URL or the server's own message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class AlertStore(Protocol):
+    def load_state(self) -> AlertState: ...
+
+    def save_state(self, state: AlertState) -> None: ...
+
+    def load_config(self) -> AlertConfig | None: ...
+
+    def save_config(self, config: AlertConfig) -> None: ...
+
+    def describe(self) -> str: ...
+
+    def close(self) -> None: ...
+
+
+class HistoryStore(Protocol):
+    def add_sample(self, sample: Sample) -> None: ...
+
+    def samples(self, since: float, until: float) -> list[Sample]:
+        """Rows with ``since <= at <= until``, oldest first."""
+        ...
+
+    def compact(self, now: float) -> None:
+        """Apply the retention rules of :mod:`bot.domain.retention` as of ``now``."""
+        ...
+
+
+class DigestLog(Protocol):
+    def digest_status(self, day: str) -> str | None:
+        """``"sent"``, ``"skipped"`` or ``None`` for the digest of ``day`` (``YYYY-MM-DD`` in its zone)."""
+        ...
+
+    def record_digest(self, day: str, status: str, at: float) -> bool:
+        """Record the day's digest once; ``False`` when it was already recorded (the first record wins)."""
+        ...
+
+
+class Store(AlertStore, HistoryStore, DigestLog, Protocol):
+    """Everything a process with background checks keeps: alert state, history, digest log."""
+
+
+class SenderLock(Protocol):
+    """Held by exactly one process at a time; released by the system when the holder dies."""
+
+    def try_acquire(self) -> bool:
+        """Whether this process holds the lock; raises :class:`StoreUnavailable` when it cannot tell."""
+        ...
+
+    def release(self) -> None: ...

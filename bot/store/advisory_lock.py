@@ -1,0 +1,60 @@
+"""The PostgreSQL store's sender lock: a session-level advisory lock on a connection of its own. Only its
+holder sends alerts, and PostgreSQL releases it when that connection ends, so when the holder dies (even
+by SIGKILL) a standby takes it at its next check."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from typing import Any
+
+import psycopg
+
+from bot.store import StoreUnavailable
+from bot.store.postgres_connection import connect, failure_reason
+
+log = logging.getLogger(__name__)
+
+SENDER_LOCK_KEY = 0x4B424F54_414C5254  # "KBOTALRT": the alert sender's advisory lock
+
+
+class AdvisorySenderLock:
+    """A session-level advisory lock on a dedicated connection; lost with that connection."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._conn: psycopg.Connection[Any] | None = None
+        self._held = False
+        self._mutex = threading.Lock()
+
+    def try_acquire(self) -> bool:
+        with self._mutex:
+            try:
+                if self._held and self._conn is not None:
+                    self._conn.execute("SELECT 1")  # still ours only while this session lives
+                    return True
+                if self._conn is None or self._conn.closed or self._conn.broken:
+                    self._conn = connect(self.url)
+                row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (SENDER_LOCK_KEY,)).fetchone()
+                self._held = bool(row and row[0])
+                return self._held
+            except psycopg.Error as exc:
+                was_held, self._held = self._held, False
+                if self._conn is not None:
+                    self._conn.close()
+                self._conn = None
+                if not was_held:
+                    raise StoreUnavailable(failure_reason(exc)) from None  # the monitor logs and backs off
+                log.error("lost the alert lock with the PostgreSQL connection (%s)", failure_reason(exc))
+                return False
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._conn is not None:
+                if self._held:  # at once, for a standby trying now; ending the session would too, later
+                    with contextlib.suppress(psycopg.Error):
+                        self._conn.execute("SELECT pg_advisory_unlock(%s)", (SENDER_LOCK_KEY,))
+                self._conn.close()
+            self._conn = None
+            self._held = False
