@@ -20,6 +20,7 @@ from bot.jobs.notifier import (
     ReadingAgainNotice,
 )
 from bot.slack.blocks import alerts as alert_blocks
+from bot.slack.blocks.alert_status import alert_status_message
 from bot.slack.blocks.base import Message
 from bot.slack.blocks.digest import digest_message
 
@@ -112,7 +113,7 @@ class SlackNotifier:
         return alert_blocks.recovered_message(crossing)
 
     def _digest(self, notice: DigestNotice) -> Message:
-        alert = None if notice.alert is None else alert_blocks.alert_status_message(notice.alert, quiet=True)
+        alert = None if notice.alert is None else alert_status_message(notice.alert, quiet=True)
         return digest_message(
             notice.reading,
             day=notice.day,
