@@ -156,3 +156,26 @@ def test_the_pacer_keeps_to_its_rate_after_the_burst() -> None:
     assert slept == [0.25, 0.25, 0.25, 0.25]  # two at once, then one every quarter second
     assert not pacer.take(deadline=now[0] + 0.1)  # the next comes later than that: none taken
     assert pacer.take(deadline=now[0] + 0.3)
+
+
+def test_the_alert_line_is_read_once_within_two_seconds(client: KalshiClient, kalshi: FakeKalshi) -> None:
+    from bot.why import alert_activity_line
+
+    kalshi.activity.add(
+        FILLS,
+        fill("KXA", NOW - 50, count="100.00", yes_price="0.5600", fee="0.7000"),
+        fill("KXA", NOW - 40, side="no", count="150.00", yes_price="0.5600", fee="0.5000"),
+        fill("KXB", NOW - 30, action="sell", count="40.00", yes_price="0.1200", fee="0.2000"),
+    )
+    since = NOW - 60
+
+    def hhmm(ts: int) -> str:
+        return time.strftime("%H:%M", time.gmtime(ts))
+
+    line = alert_activity_line(client, since, NOW, hhmm)
+    assert line == f"since {hhmm(since)}: 3 fills on 2 markets, -$118.60 including $1.40 fees"
+    assert len(kalshi.seen(FILLS)) == 1
+    kalshi.latency = 0.8  # five lists at 0.8 s: not in 2 s, so the alert goes without its line
+    began = time.monotonic()
+    assert alert_activity_line(client, since, NOW, hhmm) is None
+    assert time.monotonic() - began < 2.6

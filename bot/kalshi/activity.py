@@ -59,7 +59,7 @@ BOUNDS: dict[Kind, int] = {  # items read at most per window; past that the kind
     "transfers": 5_000,
 }
 FUNDING_LOOKBACK = 7 * 86_400  # a deposit made up to a week before the window may be applied inside it
-PACE_PER_SECOND = 4.0  # activity requests a second, after a burst of PACE_BURST
+PACE_PER_SECOND = 2.0  # activity requests a second, after a burst of PACE_BURST: 20 tokens/s at 10 each
 PACE_BURST = 8
 
 T = TypeVar("T", Fill, Settlement, Funding, Transfer)

@@ -69,7 +69,7 @@ def _kind_lines(e: Explanation) -> list[tuple[Kind, str, str]]:
             money = f"{format_dollars(funding.amount)} · fees {format_dollars(funding.fees)}"
             detail = f"{money}; {funding.count:,} applied"
             rows.append((kind, signed(funding.net), detail))
-    if e.transfers is not None:
+    if e.transfers is not None and (e.transfers.count or e.subaccount is not None):  # the account: when any
         x = e.transfers
         detail = f"in {format_dollars(x.into)} · out {format_dollars(x.out)}; {plural(x.count, 'transfer')}"
         rows.append(("transfers", signed(x.net), detail))
