@@ -18,16 +18,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.alerts.store import StoreUnavailable
 from bot.balance import BalanceReader
 from bot.domain.activity import Ends, Explanation, alert_line, digest_line, explain
+from bot.domain.money import cents_to_dollars
 from bot.kalshi.activity import ActivityReads, ActivitySource
 from bot.kalshi.errors import KalshiError
-from bot.money import cents_to_dollars
+from bot.store import StoreUnavailable
 
 if TYPE_CHECKING:
-    from bot.history.store import HistoryStore
-    from bot.history.trend import HistoryView
+    from bot.history import HistoryView
+    from bot.store import HistoryStore
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from bot.balance import BalanceReader
 from bot.config import ConfigError, Mode, load_settings
 from bot.config.reader import Reader
 from bot.domain.activity import NAMES, Explanation, Funding, Settlements, Trades, Transfers, plural, signed
-from bot.money import format_dollars
+from bot.domain.money import format_dollars
 from bot.why import explain_window
 
 if TYPE_CHECKING:
-    from bot.history.store import Store
+    from bot.store import Store
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
@@ -41,8 +41,8 @@ class Outcome:
 def run(
     period: str, subaccount: int | None, as_json: bool, verbose: bool, environ: Mapping[str, str]
 ) -> Outcome:
+    from bot.app import make_kalshi_client, make_store
     from bot.config import database_url_setting
-    from bot.runtime import make_kalshi_client, make_store
 
     reader_env = Reader(environ)
     try:

@@ -7,8 +7,8 @@ import json
 import time
 from pathlib import Path
 
-from bot.history.sqlite import SQLiteStore
-from bot.history.store import Sample
+from bot.domain.history import Sample
+from bot.store.sqlite import SQLiteStore
 from tests.fakes.kalshi import FakeKalshi, Reply
 from tests.fakes.kalshi_activity import DEPOSITS, FILLS, TRANSFERS, WITHDRAWALS, fill, funding, transfer
 from tests.test_cli import run_cli

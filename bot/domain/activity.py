@@ -15,19 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Context, Decimal, Inexact, InvalidOperation, Rounded, localcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.kalshi.activity_models import (
-    ActivityRead,
-    Fill,
-    Kind,
-    KindRead,
-    Settlement,
-    Transfer,
-)
-from bot.kalshi.activity_models import Funding as FundingItem
-from bot.kalshi.errors import KalshiError
-from bot.money import cents_to_dollars, format_dollars
+from bot.domain.money import cents_to_dollars, format_dollars
+
+if TYPE_CHECKING:  # the shapes it sums, as bot.kalshi reads them; nothing of bot.kalshi runs here
+    from bot.kalshi.activity_models import ActivityRead, Fill, Kind, KindRead, Settlement, Transfer
+    from bot.kalshi.activity_models import Funding as FundingItem
+    from bot.kalshi.errors import KalshiError
 
 ZERO = Decimal(0)
 TOP_MARKETS = 5

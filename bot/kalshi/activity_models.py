@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
 
+from bot.domain.money import parse_fixed_point
 from bot.kalshi.errors import KalshiBadResponse, KalshiError
 from bot.kalshi.models import SUBACCOUNTS, _dollars, _int64, _object, _timestamp
-from bot.money import parse_fixed_point
 
 Kind = Literal["trades", "settlements", "deposits", "withdrawals", "transfers"]
 KINDS: tuple[Kind, ...] = ("trades", "settlements", "deposits", "withdrawals", "transfers")

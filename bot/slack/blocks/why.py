@@ -4,10 +4,10 @@ leaves unexplained, and the markets that moved the most. Every amount exact, as 
 from __future__ import annotations
 
 from bot.domain.activity import NAMES, Explanation, Funding, plural, signed
+from bot.domain.money import format_dollars
 from bot.kalshi.activity import BOUNDS
 from bot.kalshi.activity_models import Kind
 from bot.kalshi.errors import KalshiError
-from bot.money import format_dollars
 from bot.slack.blocks.balance import subaccount_label
 from bot.slack.blocks.base import (
     DEMO_NOTE,
