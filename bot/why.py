@@ -120,34 +120,40 @@ def _then(store: HistoryStore | None, start: float, subaccount: int | None) -> t
     return then, None
 
 
-def explain_since(
+def alert_explanation(
     source: ActivitySource, since: int, until: int, *, deadline: float = ALERT_DEADLINE
-) -> Explanation:
-    """The account's activity from ``since`` to ``until`` within ``deadline`` seconds, not shared (an
-    alert reads it once); balances left out."""
-    read = ActivityReads(source).read(since, until, 0, deadline_seconds=deadline)
-    return explain(read, Ends(), None)
+) -> Explanation | None:
+    """What moved the account's balance from ``since`` (the last reading before the drop) to ``until``,
+    read once within ``deadline`` seconds and not shared; ``None`` when any kind could not be read in
+    time: the alert goes without it. Balances are left out (the alert shows its own)."""
+    e = explain(ActivityReads(source).read(since, until, 0, deadline_seconds=deadline), Ends(), None)
+    if e.failed:
+        log.info("the alert goes without its activity line: %s", ", ".join(kind for kind, _ in e.failed))
+        return None
+    return e
 
 
 def alert_activity_line(
     source: ActivitySource, since: int, until: int, when: Callable[[int], str]
 ) -> str | None:
-    """The alert's line (``since 14:05: 3 fills on 2 markets, -$118.60 including $1.40 fees``), read
-    once within :data:`ALERT_DEADLINE`; ``None`` when any kind could not be read in time: the alert goes
-    without it."""
-    e = explain_since(source, since, until)
-    if e.failed:
-        log.info("the alert goes without its activity line: %s", ", ".join(kind for kind, _ in e.failed))
-        return None
-    return alert_line(e, when)
+    """The alert's line, ``since 14:05: 3 fills on 2 markets, -$118.60 including $1.40 fees`` (``when``
+    renders the start), or ``None`` (see :func:`alert_explanation`)."""
+    e = alert_explanation(source, since, until)
+    return None if e is None else alert_line(e, when)
+
+
+def digest_explanation(
+    reader: BalanceReader, source: ActivitySource, store: HistoryStore | None
+) -> Explanation | None:
+    """The last 24 h for the digest, through the shared read of ``/balance why 24h`` (within
+    :data:`DIGEST_DEADLINE`); ``None`` when no kind could be read."""
+    e = explain_window(reader, source, store, "24h", deadline=DIGEST_DEADLINE)
+    return e if e.counted else None
 
 
 def digest_activity_line(
     reader: BalanceReader, source: ActivitySource, store: HistoryStore | None
 ) -> str | None:
-    """The digest's line on where the last 24 h went, through the shared read of ``/balance why 24h``;
-    ``None`` when nothing could be read."""
-    e = explain_window(reader, source, store, "24h", deadline=DIGEST_DEADLINE)
-    if not e.counted:
-        return None
-    return digest_line(e)
+    """The digest's line on where the day went (:func:`bot.domain.activity.digest_line`), or ``None``."""
+    e = digest_explanation(reader, source, store)
+    return None if e is None else digest_line(e)

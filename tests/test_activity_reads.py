@@ -179,3 +179,20 @@ def test_the_alert_line_is_read_once_within_two_seconds(client: KalshiClient, ka
     began = time.monotonic()
     assert alert_activity_line(client, since, NOW, hhmm) is None
     assert time.monotonic() - began < 2.6
+
+
+def test_the_digest_line_says_where_the_day_went(client: KalshiClient, kalshi: FakeKalshi) -> None:
+    from bot.balance import BalanceReader
+    from bot.why import digest_activity_line
+
+    now = int(time.time())
+    kalshi.activity.add(FILLS, fill("KXA", now - 50, count="10.00", yes_price="0.5000", fee="0.0700"))
+    kalshi.activity.add(SETTLEMENTS, settlement("KXB", now - 40, revenue=1_000, fee="0.0100"))
+    kalshi.activity.add(DEPOSITS, funding(25_000, now - 30, finalized_ts=now - 20))
+    reader = BalanceReader(client)
+    assert digest_activity_line(reader, client, None) == (
+        "Where the day went: trades -$5.07 (fees $0.07), settlements +$9.99, deposits +$250.00, "
+        "withdrawals $0.00"
+    )
+    assert digest_activity_line(reader, client, None) is not None
+    assert len(kalshi.seen(FILLS)) == 1  # the second asker shared the first read
