@@ -18,7 +18,7 @@ from tests.fakes.kalshi import FakeKalshi, Reply, subaccount_row
 from tests.fakes.kalshi_activity import DEPOSITS, FILLS, TRANSFERS, fill, transfer
 from tests.fakes.slack import FakeSlack
 from tests.test_blocks import validate
-from tests.test_why_cli import DAY, add_activity, history
+from tests.test_why_cli import a_day_with_history, add_activity
 
 StartBot = Callable[..., BotProcess]
 
@@ -30,9 +30,7 @@ def whole(reply: dict) -> str:
 def test_why_explains_the_change_from_the_history_to_the_last_digit(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path
 ) -> None:
-    now = time.time()
-    history(tmp_path, now - DAY - 120, 1000_00)
-    add_activity(kalshi, now)
+    a_day_with_history(tmp_path, kalshi)
     bot = start_bot(BALANCE_HISTORY_INTERVAL="60")
     assert bot.command("why", slack.response_url("why")).status_code == 200
     reply = slack.wait_response("why").body
@@ -67,9 +65,7 @@ def test_why_without_history_shows_the_activity_and_says_the_start_is_unknown(
 def test_a_failed_kind_is_named_in_plain_words_and_the_rest_shown(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path
 ) -> None:
-    now = time.time()
-    history(tmp_path, now - DAY - 120, 1000_00)
-    add_activity(kalshi, now)
+    a_day_with_history(tmp_path, kalshi)
     body = {"code": "forbidden", "message": "this key may not read fills", "service": "api"}
     kalshi.route(FILLS, Reply(403, body))
     bot = start_bot(BALANCE_HISTORY_INTERVAL="60")

@@ -43,12 +43,18 @@ def history(tmp_path: Path, at: float, cents: int) -> Path:
     return path
 
 
-def test_why_json_explains_the_change_to_the_last_digit(
-    kalshi: FakeKalshi, kalshi_env: dict[str, str], tmp_path: Path
-) -> None:
+def a_day_with_history(tmp_path: Path, kalshi: FakeKalshi) -> tuple[float, Path]:
+    """$1,000.00 kept a day (and two minutes) ago, and the day's activity: now and the state file."""
     now = time.time()
     state = history(tmp_path, now - DAY - 120, 1000_00)
     add_activity(kalshi, now)
+    return now, state
+
+
+def test_why_json_explains_the_change_to_the_last_digit(
+    kalshi: FakeKalshi, kalshi_env: dict[str, str], tmp_path: Path
+) -> None:
+    now, state = a_day_with_history(tmp_path, kalshi)
     env = {**kalshi_env, "BOT_STATE_PATH": str(state)}
     result = run_cli(["balance", "--why", "24h", "--json"], env, tmp_path)
     assert result.returncode == 0, result.stderr
