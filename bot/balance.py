@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, Protocol, TypeVar, cast
@@ -61,7 +61,19 @@ class SubaccountsReading:
         return max(0.0, now - self.fetched_at)
 
 
-R = TypeVar("R", Reading, SubaccountsReading)
+@dataclass(frozen=True)
+class Kept:
+    """Any other figures read through the same single flight (see :meth:`BalanceReader.shared`)."""
+
+    value: Any
+    fetched_at: float
+
+    def age(self, now: float) -> float:
+        return max(0.0, now - self.fetched_at)
+
+
+R = TypeVar("R", Reading, SubaccountsReading, Kept)
+T = TypeVar("T")
 ALL: Hashable = ("all",)
 
 
@@ -86,7 +98,7 @@ class BalanceReader:
         self._wall = wall
         self._lock = threading.Lock()
         self._flights: dict[Hashable, _Flight[Any]] = {}
-        self._last: dict[Hashable, Reading | SubaccountsReading] = {}
+        self._last: dict[Hashable, Reading | SubaccountsReading | Kept] = {}
         self.requests = 0  # Kalshi reads started (status checks not counted), for the benchmark and tests
 
     # -- the account, or one subaccount -----------------------------------------------------------------
@@ -130,17 +142,31 @@ class BalanceReader:
         the Home tab show them as one line)."""
         return [(s.subaccount, s.balance_dollars) for s in self.read_all().subaccounts.subaccounts]
 
+    # -- anything else read from Kalshi -------------------------------------------------------------------
+    def shared(self, key: Hashable, fetch: Callable[[], T], *, keep_seconds: float) -> T:
+        """``fetch()`` through the same single flight: everyone asking for ``key`` while it runs, or within
+        ``keep_seconds`` after, shares its one result (the activity behind ``/balance why``); an error is
+        shared by its flight and never kept."""
+
+        def kept() -> Kept:
+            return Kept(fetch(), self.clock())
+
+        return cast(T, self._read(("shared", key), kept, False, keep_seconds).value)
+
     # -- the single flight -------------------------------------------------------------------------------
-    def _cached(self, key: Hashable) -> Reading | SubaccountsReading | None:
+    def _cached(
+        self, key: Hashable, window: float | None = None
+    ) -> Reading | SubaccountsReading | Kept | None:
         last = self._last.get(key)
-        if last is not None and last.age(self.clock()) <= self.freshness_seconds:
+        window = self.freshness_seconds if window is None else window
+        if last is not None and last.age(self.clock()) <= window:
             return last
         return None
 
-    def _read(self, key: Hashable, fetch: Callable[[], R], fresh: bool) -> R:
+    def _read(self, key: Hashable, fetch: Callable[[], R], fresh: bool, window: float | None = None) -> R:
         with self._lock:
             if not fresh:
-                cached = self._cached(key)
+                cached = self._cached(key, window)
                 if cached is not None:
                     return cast(R, cached)
             flight: _Flight[R] | None = self._flights.get(key)
@@ -175,6 +201,15 @@ class BalanceReader:
                     self._last[key] = flight.reading
                 self._flights.pop(key, None)
             flight.done.set()
+
+    def mark_maintenance(self, errors: Iterable[KalshiError]) -> None:
+        """For errors caught outside a flight (one kind of activity each): when any failed as an outage
+        does, ask the exchange status once and mark them all, as a failed balance read is marked."""
+        outages = [e for e in errors if e.outage]
+        if outages:
+            maintenance = self._maintenance()
+            for error in outages:
+                error.maintenance = maintenance
 
     def _maintenance(self) -> Maintenance | None:
         """Ask Kalshi's exchange status once; any failure of that leaves the original error as it is."""
