@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.numbers import seconds_number
 from bot.slack.blocks.base import Message
+from bot.slack.chart_fallback import charted_poster
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class Delivery:
 
     ok: bool
     retry_after: float | None = None
+    error: str | None = None  # Slack's error code on a refusal (invalid_blocks: see chart_fallback)
 
 
 def make_poster(client: WebClient, channel: str) -> Callable[[Message], Delivery]:
@@ -52,13 +54,13 @@ def make_poster(client: WebClient, channel: str) -> Callable[[Message], Delivery
                 advice,
                 wait,
             )
-            return Delivery(False, _seconds(retry_after))
+            return Delivery(False, _seconds(retry_after), error)
         except (SlackClientError, OSError) as exc:
             log.error("could not reach Slack to post to %s: %s", channel, type(exc).__name__)
             return Delivery(False)
         return Delivery(True)
 
-    return post
+    return charted_poster(post)  # a refused chart: the same message again without it
 
 
 def _seconds(value: str | None) -> float | None:
