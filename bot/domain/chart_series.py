@@ -31,7 +31,7 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # not strftime: t
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-class Reading(Protocol):
+class HistoryRow(Protocol):
     """One row of history (bot.history.store.Sample has these): unix seconds, integer cents."""
 
     @property
@@ -49,7 +49,7 @@ class ChartHistory:
     """What a chart is drawn from: the history's rows between ``start`` and ``end`` (unix seconds), and
     the zone its labels are read in."""
 
-    samples: Sequence[Reading]
+    samples: Sequence[HistoryRow]
     start: float
     end: float
     zone: tzinfo = UTC
@@ -129,7 +129,7 @@ def chart_series(history: ChartHistory, *, max_points: int) -> ChartSeries | Non
     if not rows or max_points < 1:
         return None
     hourly, step = choose_step(start, end, zone, max_points)
-    last: dict[int, Reading] = {}
+    last: dict[int, HistoryRow] = {}
     for row in rows:  # oldest first: the last reading of a bucket wins
         last[_key(row.at, zone, hourly, step)] = row
     kept = [last[key] for key in sorted(last)][-max_points:]
