@@ -47,6 +47,20 @@ def test_socket_mode_needs_no_signing_secret_and_http_no_app_token() -> None:
     assert http.slack is not None and not http.slack.socket_mode and http.slack.port == 3000
 
 
+def test_charts_are_on_unless_turned_off() -> None:
+    def charts(value: str | None) -> bool:
+        env = {**kalshi_vars(), **SLACK_HTTP, **({"BALANCE_CHARTS": value} if value is not None else {})}
+        slack = load_settings(env).slack
+        assert slack is not None
+        return slack.charts
+
+    assert charts(None) and charts("on") and charts(" ON ") and charts("")
+    assert not charts("off") and not charts("Off")
+    with pytest.raises(ConfigError, match="BALANCE_CHARTS must be on or off") as info:
+        charts("nope-canary")
+    assert "nope-canary" not in str(info.value)
+
+
 def test_alert_variables_are_ignored_when_alerts_are_off() -> None:
     s = load_settings({**kalshi_vars(), **SLACK_HTTP, "BALANCE_ALERT_THRESHOLD": "junk"})
     assert s.alerts is None

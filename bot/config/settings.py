@@ -76,6 +76,7 @@ class SlackSettings:
     port: int
     allowed_users: frozenset[str]
     allowed_channels: frozenset[str]
+    charts: bool = True  # BALANCE_CHARTS: the balance over time as a chart where Slack takes one
 
     @property
     def socket_mode(self) -> bool:

@@ -21,12 +21,13 @@ from decimal import Decimal
 from bot.balance import BalanceReader, subaccount_line_rows
 from bot.config import DigestSettings
 from bot.domain.alert_state import AlertStatus
+from bot.domain.chart_series import ChartHistory
 from bot.domain.history import SENT, SKIPPED
 from bot.domain.schedule import GRACE_SECONDS, Schedule, Slot
 from bot.history import HistoryView
 from bot.jobs.notifier import DigestNotice, Notifier
 from bot.kalshi.errors import KalshiError
-from bot.store import DigestLog
+from bot.store import DigestLog, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,14 @@ class DigestJob:
                 return retry
         return max(0.05, self.schedule.next(now).at - now)
 
+    def _chart(self) -> ChartHistory | None:
+        """The last 7 days for the digest's chart; without it when the history cannot be read."""
+        try:
+            return self.history.chart(7, self.schedule.zone)
+        except StoreUnavailable as exc:
+            log.warning("the daily digest goes without its chart: history store unreachable (%s)", exc.reason)
+            return None
+
     def _due(self, slot: Slot, now: float) -> float | None:
         """Post or skip the digest of ``slot``; the seconds until a retry, or None when settled."""
         if self.log_store.digest_status(slot.day) is not None:
@@ -109,6 +118,7 @@ class DigestJob:
             trend=self.history.trend(reading.balance.balance_cents),
             alert=self.alert_status() if self.alert_status is not None else None,
             subaccounts=subaccount_line_rows(self.subaccounts, surface="the digest"),
+            chart=self._chart(),
         )
         delivery = self.notifier.notify(notice)
         if not delivery.ok:

@@ -23,6 +23,7 @@ from bot.slack.blocks import alerts as alert_blocks
 from bot.slack.blocks.alert_status import alert_status_message
 from bot.slack.blocks.base import Message
 from bot.slack.blocks.digest import digest_message
+from bot.slack.chart_fallback import charted_poster
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +57,13 @@ def make_poster(client: WebClient, channel: str) -> Callable[[Message], Delivery
                 advice,
                 wait,
             )
-            return Delivery(False, _seconds(retry_after))
+            return Delivery(False, _seconds(retry_after), error)
         except (SlackClientError, OSError) as exc:
             log.error("could not reach Slack to post to %s: %s", channel, type(exc).__name__)
             return Delivery(False)
         return Delivery(True)
 
-    return post
+    return charted_poster(post)  # a refused chart: the same message again without it
 
 
 def _seconds(value: str | None) -> float | None:
@@ -121,4 +122,5 @@ class SlackNotifier:
             alert=alert,
             subaccounts=notice.subaccounts,
             demo=self.demo,
+            chart=notice.chart,
         )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from bot.balance import Reading
+from bot.domain.chart_series import ChartHistory
 from bot.domain.trend import Trend
 from bot.slack.blocks.base import (
     DEMO_NOTE,
@@ -21,6 +22,7 @@ from bot.slack.blocks.base import (
     section,
     slack_date,
 )
+from bot.slack.blocks.chart import WEEK, chart_blocks
 from bot.slack.blocks.subaccounts import subaccount_line
 
 
@@ -32,7 +34,10 @@ def digest_message(
     alert: Message | None,
     subaccounts: Sequence[tuple[int, Decimal]] | None = None,
     demo: bool = False,
+    chart: ChartHistory | None = None,
 ) -> Message:
+    """``chart``: the last 7 days' history (the job reads it from the store, with the
+    digest's zone for the labels), drawn as a chart under the sparkline, which stays."""
     b = reading.balance
     available, portfolio, total = figure_texts(b)
     demo_tag = " (DEMO)" if demo else ""
@@ -52,6 +57,7 @@ def digest_message(
     if spark:
         blocks.append(section(f"*Last 7 days* `{spark}`"))
         text += f" Last 7 days {spark}."
+    blocks += chart_blocks(chart, days=WEEK, demo=demo)
     subs = subaccount_line(subaccounts)
     if subs is not None:
         blocks.append(context(subs))
