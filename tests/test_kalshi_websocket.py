@@ -12,7 +12,7 @@ import pytest
 
 from bot.kalshi.signer import KalshiAuth, load_private_key
 from bot.kalshi.websocket import KalshiStream, probe
-from bot.kalshi.ws_status import CONNECTED, DOWN, REFUSED, Backoff, StreamStatus
+from bot.kalshi.ws_status import CONNECTED, DOWN, REFUSED, Backoff, StreamStatus, check_line
 from tests import keys
 from tests.bot_process import assert_no_secrets
 from tests.fakes.kalshi import FakeKalshi
@@ -278,12 +278,28 @@ def test_one_log_line_per_change_of_state_never_one_per_try(
     ]
 
 
-def test_probe_says_connected_or_why_not(ws_fake: FakeKalshiWS) -> None:
-    assert probe(ws_fake.url, rsa_auth(), timeout=2).healthy
+def test_probe_and_the_check_line_say_connected_or_why_not(
+    ws_fake: FakeKalshiWS, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    url = ws_fake.url
+    connected = probe(url, rsa_auth(), timeout=2)
+    assert connected.healthy
+    assert check_line(connected) == (
+        True,
+        "Kalshi WebSocket: connected and subscribed to fill, market_positions; "
+        "alerts follow fills within a second",
+    )
     ws_fake.refuse_status = 401
-    refused = probe(ws_fake.url, rsa_auth(), timeout=2)
+    refused = probe(url, rsa_auth(), timeout=2)
     assert refused.state == REFUSED and "HTTP 401" in refused.describe()
-    ws_fake.refuse_status = None
+    passed, line = check_line(refused)
+    assert passed is False and "refused the key (HTTP 401 on the upgrade)" in line and "KALSHI_ENV" in line
     ws_fake.stop()
-    down = probe(ws_fake.url, rsa_auth(), timeout=2)
+    down = probe(url, rsa_auth(), timeout=2)
     assert down.state == DOWN and down.describe() == "not connected (connection refused); reconnecting"
+    assert check_line(down) == (
+        None,
+        "Kalshi WebSocket: not connected (connection refused); the bot polls meanwhile and keeps trying",
+    )
+    assert not [r for r in caplog.records if r.levelno > logging.DEBUG]  # the check prints; no log lines

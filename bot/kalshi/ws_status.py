@@ -53,6 +53,18 @@ class StreamStatus:
         return "not started" if self.state == STARTING else "stopped"
 
 
+def check_line(status: StreamStatus) -> tuple[bool | None, str]:
+    """``python -m bot check``'s line for one probe (:func:`bot.kalshi.websocket.probe`): passed when
+    connected and subscribed, failed when Kalshi refused the key, a warning when it could not connect
+    (the bot polls meanwhile and keeps trying)."""
+    if status.state == CONNECTED:
+        return True, f"Kalshi WebSocket: {status.describe()}; alerts follow fills within a second"
+    if status.state == REFUSED:
+        return False, f"Kalshi WebSocket: Kalshi refused the key ({status.cause}). {auth_hint()}"
+    cause = status.cause or "no answer"
+    return None, f"Kalshi WebSocket: not connected ({cause}); the bot polls meanwhile and keeps trying"
+
+
 def state_line(before: str, now: StreamStatus, backoff_cap: float) -> tuple[int, str] | None:
     """The log level and line for a change of state from ``before`` to ``now``; None: nothing to say."""
     if now.state == CONNECTED:
