@@ -7,6 +7,9 @@ alert monitor and the CLI.
   several threads at once.
 - Freshness: figures younger than the window are served without a new request; errors are not kept.
 - ``fresh=True`` (Refresh) skips the window but still joins a request already in flight.
+- :meth:`BalanceReader.invalidate` (a fill, pushed by Kalshi's WebSocket) drops every cached figure, and a
+  request already in flight then neither fills the cache nor serves a reader who comes after the call:
+  the next read asks Kalshi again, so it never shows the balance from before the fill.
 - When a read fails as an outage does (5xx, timeout, refused connection; after the client's retries),
   the flight asks Kalshi's exchange status once and marks the error as maintenance when the exchange is
   paused, so every surface can say so.
@@ -78,7 +81,8 @@ ALL: Hashable = ("all",)
 
 
 class _Flight(Generic[R]):
-    def __init__(self) -> None:
+    def __init__(self, generation: int) -> None:
+        self.generation = generation  # the reader's generation when it took off (see invalidate)
         self.done = threading.Event()
         self.reading: R | None = None
         self.error: BaseException | None = None
@@ -99,6 +103,7 @@ class BalanceReader:
         self._lock = threading.Lock()
         self._flights: dict[Hashable, _Flight[Any]] = {}
         self._last: dict[Hashable, Reading | SubaccountsReading | Kept] = {}
+        self._generation = 0  # bumped by invalidate(): flights of an older one are out of date
         self.requests = 0  # Kalshi reads started (status checks not counted), for the benchmark and tests
 
     # -- the account, or one subaccount -----------------------------------------------------------------
@@ -142,6 +147,13 @@ class BalanceReader:
         the Home tab show them as one line)."""
         return [(s.subaccount, s.balance_dollars) for s in self.read_all().subaccounts.subaccounts]
 
+    def invalidate(self) -> None:
+        """Kalshi's figures have moved (a fill): forget every cached figure, and let no request already in
+        flight fill the cache or be joined by a later reader."""
+        with self._lock:
+            self._generation += 1
+            self._last.clear()
+
     # -- anything else read from Kalshi -------------------------------------------------------------------
     def shared(self, key: Hashable, fetch: Callable[[], T], *, keep_seconds: float) -> T:
         """``fetch()`` through the same single flight: everyone asking for ``key`` while it runs, or within
@@ -170,9 +182,11 @@ class BalanceReader:
                 if cached is not None:
                     return cast(R, cached)
             flight: _Flight[R] | None = self._flights.get(key)
+            if flight is not None and flight.generation != self._generation:
+                flight = None  # it took off before the figures moved: its answer may predate them
             leader = flight is None
             if flight is None:
-                flight = self._flights[key] = _Flight()
+                flight = self._flights[key] = _Flight(self._generation)
                 self.requests += 1
         if leader:
             self._fly(key, flight, fetch)
@@ -197,9 +211,10 @@ class BalanceReader:
             flight.error = exc
         finally:
             with self._lock:
-                if flight.reading is not None:
+                if flight.reading is not None and flight.generation == self._generation:
                     self._last[key] = flight.reading
-                self._flights.pop(key, None)
+                if self._flights.get(key) is flight:
+                    del self._flights[key]
             flight.done.set()
 
     def mark_maintenance(self, errors: Iterable[KalshiError]) -> None:
