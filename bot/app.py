@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from bot.balance import BalanceReader
 from bot.config import AlertSettings, KalshiSettings, Settings
@@ -16,8 +17,10 @@ if TYPE_CHECKING:  # the Slack and alert stack is imported only by a serving pro
     from slack_bolt import App
     from slack_sdk import WebClient
 
+    from bot.domain.activity import Explanation
     from bot.domain.levels import Policy
     from bot.jobs.loop import BackgroundChecks, Job
+    from bot.kalshi.activity import ActivitySource
     from bot.realtime import Coalescer
     from bot.slack.answer_pool import AnswerPool
     from bot.slack.app import BotIdentity
@@ -184,7 +187,7 @@ def build_checks(
         policy = alert_policy(settings.alerts, settings.kalshi.demo)
         ctx.alerts = AlertAdmin(policy, store, settings.alerts.admin_users)
         notifier = SlackNotifier.for_channel(web, policy.channel, demo=policy.demo, mentions=policy.mentions)
-        jobs.append(AlertMonitor(policy, reader, store, notifier))
+        jobs.append(AlertMonitor(policy, reader, store, notifier, explain=alert_explainer(reader)))
         log.info("alerts on: %s, channel %s", store.describe(), policy.channel)
     jobs.append(HistoryRecorder(reader, store, interval))
     log.info("balance history on: a sample every %gs in %s", interval, store.describe())
@@ -201,8 +204,25 @@ def build_checks(
                 retry_seconds=interval,
                 alert_status=ctx.alerts.status if ctx.alerts is not None else None,
                 subaccounts=ctx.subaccounts,
+                explain=digest_explainer(reader, store),
             )
         )
         log.info("daily digest on: %s, channel %s", digest.time_text, digest.channel)
     standby = min([interval] + ([settings.alerts.interval_seconds] if settings.alerts else []))
     return BackgroundChecks(jobs, standby_seconds=standby, lock=lock)
+
+
+def alert_explainer(reader: BalanceReader) -> Callable[[int, int], Explanation | None]:
+    """What moved the account's balance between two times, for an alert's line (bot.why)."""
+    from bot.why import alert_explanation
+
+    source = cast("ActivitySource", reader.source)  # the Kalshi client
+    return lambda since, until: alert_explanation(source, since, until)
+
+
+def digest_explainer(reader: BalanceReader, store: Store) -> Callable[[], Explanation | None]:
+    """Where the last 24 h went, for the digest's line, through /balance why's shared read (bot.why)."""
+    from bot.why import digest_explanation
+
+    source = cast("ActivitySource", reader.source)
+    return lambda: digest_explanation(reader, source, store)

@@ -13,6 +13,7 @@ from bot.domain.alert_state import CRITICAL, WARNING, AlertState
 from bot.store.sqlite import SQLiteStore
 from tests.bot_process import ALERTS_ENV, BotProcess
 from tests.fakes.kalshi import BALANCE, FakeKalshi
+from tests.fakes.kalshi_activity import FILLS, fill
 from tests.fakes.slack import FakeSlack
 from tests.test_alerts_e2e import CHANNEL, delivered, wait_committed, wait_posts
 from tests.test_digest import DIGEST, at, digests
@@ -102,3 +103,22 @@ def test_the_digest_names_who_alerts_mention_without_notifying_them(
     shown = json.dumps(body)
     assert "U0ONCALL1" in shown and "<@U0ONCALL1>" not in shown and "<!here>" not in shown
     assert [c for c in slack.posts() if c.body.get("channel") == CHANNEL] == []
+
+
+def test_an_alert_says_what_moved_the_balance_and_the_digest_where_the_day_went(
+    start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack
+) -> None:
+    kalshi.set_balance(1_000_00)
+    bot = start_bot(**ALERTS_ENV, BALANCE_DIGEST_TIME=at(5), BALANCE_DIGEST_CHANNEL=DIGEST)
+    wait_reads(kalshi, 1)  # the first reading, above the level
+    now = int(time.time())
+    kalshi.activity.add(FILLS, fill("KXA-1", now, count="100.00", yes_price="0.5600", fee="0.7000"))
+    kalshi.activity.add(FILLS, fill("KXB-1", now, count="50.00", yes_price="0.9000", fee="0.3000"))
+    kalshi.set_balance(100_00)
+    (alert,) = wait_posts(slack, 1)
+    assert "2 fills on 2 markets" in alert and "-$102.00 including $1.00 fees" in alert, alert
+    slack.wait_for(digests, 20)
+    digest = next(c for c in slack.posts() if c.body.get("channel") == DIGEST).body["text"]
+    assert "Where the day went: trades -$102.00 (fees $1.00)" in digest, digest
+    assert len(kalshi.seen(FILLS)) == 2, "the fills are read once for the alert, once for the digest"
+    assert "Traceback" not in bot.logs()

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from bot.balance import BalanceReader, subaccount_line_rows
 from bot.config import DigestSettings
+from bot.domain.activity import Explanation
 from bot.domain.alert_state import AlertStatus
 from bot.domain.chart_series import ChartHistory
 from bot.domain.history import SENT, SKIPPED
@@ -59,8 +60,11 @@ class DigestJob:
         retry_seconds: float,
         alert_status: Callable[[], AlertStatus] | None = None,
         subaccounts: Subaccounts | None = None,
+        explain: Callable[[], Explanation | None] | None = None,
         wall: Callable[[], float] = time.time,
     ) -> None:
+        """``explain()``: where the last 24 h went (trades, fees, settlements, deposits, withdrawals),
+        within a deadline of its own; None: the digest goes without that line."""
         self.schedule = schedule
         self.reader = reader
         self.log_store = log_store
@@ -70,6 +74,7 @@ class DigestJob:
         self.retry_seconds = retry_seconds
         self.alert_status = alert_status
         self.subaccounts = subaccounts
+        self.explain = explain
         self.wall = wall
         self._settled: str | None = None  # the last day known recorded: spares the store a query a tick
 
@@ -119,6 +124,7 @@ class DigestJob:
             alert=self.alert_status() if self.alert_status is not None else None,
             subaccounts=subaccount_line_rows(self.subaccounts, surface="the digest"),
             chart=self._chart(),
+            why=self.explain() if self.explain is not None else None,
         )
         delivery = self.notifier.notify(notice)
         if not delivery.ok:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from bot.balance import Reading
+from bot.domain.activity import Explanation
 from bot.domain.alert_machine import AlertEvent
 from bot.domain.alert_state import AlertStatus
 from bot.domain.chart_series import ChartHistory
@@ -35,6 +36,7 @@ class AlertNotice:
 
     event: AlertEvent
     balance: Balance
+    why: Explanation | None = None  # what moved the balance since the reading before (a level entered)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class DigestNotice:
     alert: AlertStatus | None  # None: no alert set up on this bot
     subaccounts: Sequence[tuple[int, Decimal]] | None = None
     chart: ChartHistory | None = None  # the last 7 days, for a chart; None: the digest goes without
+    why: Explanation | None = None  # where the day went; None: it could not be read
 
 
 Notice = AlertNotice | ReadFailingNotice | ReadingAgainNotice | DigestNotice

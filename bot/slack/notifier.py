@@ -9,6 +9,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.domain.activity import alert_line, digest_line
 from bot.domain.alert_machine import CLEARED, ENTERED, NO_LONGER_CRITICAL, RECOVERED, REMINDER
 from bot.domain.numbers import seconds_number
 from bot.jobs.notifier import (
@@ -21,7 +22,7 @@ from bot.jobs.notifier import (
 )
 from bot.slack.blocks import alerts as alert_blocks
 from bot.slack.blocks.alert_status import alert_status_message
-from bot.slack.blocks.base import Message
+from bot.slack.blocks.base import Message, slack_date
 from bot.slack.blocks.digest import digest_message
 from bot.slack.chart_fallback import charted_poster
 
@@ -105,7 +106,10 @@ class SlackNotifier:
         crossing = alert_blocks.Crossing.of(event, notice.balance, demo=self.demo)
         mentions = self.mentions if event.mention else ()
         if event.kind in (ENTERED, REMINDER):
-            return alert_blocks.low_balance_message(crossing, mentions, reminder=event.kind == REMINDER)
+            why = None if notice.why is None else alert_line(notice.why, lambda ts: slack_date(ts, "{time}"))
+            return alert_blocks.low_balance_message(
+                crossing, mentions, reminder=event.kind == REMINDER, why=why
+            )
         if event.kind == NO_LONGER_CRITICAL:
             return alert_blocks.above_critical_message(crossing)
         if event.kind == CLEARED:
@@ -123,4 +127,5 @@ class SlackNotifier:
             subaccounts=notice.subaccounts,
             demo=self.demo,
             chart=notice.chart,
+            where_it_went=None if notice.why is None else digest_line(notice.why),
         )

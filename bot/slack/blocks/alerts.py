@@ -112,8 +112,11 @@ class Crossing:
         return duration_text(self.at - self.low_since)
 
 
-def low_balance_message(c: Crossing, mentions: tuple[str, ...] = (), *, reminder: bool = False) -> Message:
-    """A warning or a critical alert (or its reminder); ``mentions`` are validated entries."""
+def low_balance_message(
+    c: Crossing, mentions: tuple[str, ...] = (), *, reminder: bool = False, why: str | None = None
+) -> Message:
+    """A warning or a critical alert (or its reminder); ``mentions`` are validated entries; ``why``: one
+    line on what moved the balance since the reading before the drop."""
     critical = c.level == CRITICAL
     level_name = "critical level" if critical else "warning level"
     watched, level = c.watched_text, format_cents(c.level_cents)
@@ -128,6 +131,8 @@ def low_balance_message(c: Crossing, mentions: tuple[str, ...] = (), *, reminder
         f"{title}{c.demo_tag}: {watch_label(c.watch)} {watched} is below the {level} {level_name} "
         f"by {shortfall} ({utc_text(c.at)}). Low for {low_for}."
     )
+    if why is not None:
+        text += f" {why}."
     if tags:
         text += f" {tags}"
     emoji = ":rotating_light:" if critical else ":warning:"
@@ -140,6 +145,8 @@ def low_balance_message(c: Crossing, mentions: tuple[str, ...] = (), *, reminder
             f"*Low for*\n{low_for}",
         ),
     ]
+    if why is not None:
+        body.append(context(why))  # our words, Kalshi's counts and amounts, a Slack date: no person's text
     if tags:
         body.append(section(tags))
     body.append(context(f"Checked {when(c.at)} · watching the {watch_label(c.watch)}"))

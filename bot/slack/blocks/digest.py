@@ -15,6 +15,7 @@ from bot.slack.blocks.base import (
     Message,
     build,
     context,
+    escape,
     fields,
     figure_lines,
     figure_texts,
@@ -35,6 +36,7 @@ def digest_message(
     subaccounts: Sequence[tuple[int, Decimal]] | None = None,
     demo: bool = False,
     chart: ChartHistory | None = None,
+    where_it_went: str | None = None,
 ) -> Message:
     """``chart``: the last 7 days' history (the job reads it from the store, with the
     digest's zone for the labels), drawn as a chart under the sparkline, which stays."""
@@ -62,6 +64,9 @@ def digest_message(
     if subs is not None:
         blocks.append(context(subs))
         text += f" {subs}."
+    if where_it_went is not None:  # our own words and Kalshi's figures: no person's text
+        blocks.append(context(escape(where_it_went)))
+        text += f" {where_it_went}."
     if alert is not None:
         blocks += alert.blocks
         text += f" {alert.text}"
