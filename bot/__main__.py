@@ -1,10 +1,12 @@
-"""Command line: ``python -m bot [serve|balance|check|manifest]``.
+"""Command line: ``python -m bot [serve|balance|check|manifest|history]``.
 
 - ``serve`` (the default): run the Slack bot; Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP.
 - ``balance [--subaccount N | --all] [--json] [-v]``: print the Kalshi balance once (one subaccount's,
   or every subaccount's and the sum).
 - ``check [-v]``: check the configuration, the Kalshi credentials, the Slack token and the alert store.
 - ``manifest [--http-url https://HOST]``: print the Slack app manifest for Socket Mode or HTTP mode.
+- ``history export [--since 7d|30d|90d|all]`` / ``history import FILE|-``: the balance history as CSV,
+  out of or into the store (DATABASE_URL, else BOT_STATE_PATH); only the store is configured for them.
 
 Exit codes, the same for every command: 0 success, 1 a check or the Kalshi read failed, 2 the
 configuration (or a command-line argument) is invalid. ``balance`` and ``check`` keep the retry log
@@ -17,9 +19,10 @@ import argparse
 import json
 import logging
 import os
+import sqlite3
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -27,11 +30,14 @@ from dotenv import load_dotenv
 from bot import logs
 from bot.app import make_kalshi_client
 from bot.balance import BalanceReader
-from bot.config import ConfigError, Mode, Settings, load_settings
+from bot.config import ConfigError, Mode, Settings, StoreSettings, load_settings, load_store_settings
+from bot.domain.history import Sample
 from bot.domain.money import format_cents, format_dollars
 from bot.domain.numbers import whole_number
+from bot.history_csv import PERIODS
 from bot.kalshi import KalshiError
 from bot.kalshi.models import SUBACCOUNTS, SubaccountBalances
+from bot.store import Store
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2  # argparse exits with 2 on a bad argument too
@@ -155,6 +161,75 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _load_store_settings(verbose: bool) -> StoreSettings | None:
+    try:
+        settings = load_store_settings(os.environ)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return None
+    logs.setup(_cli_log_level(verbose), settings.secrets(), settings.library_log_level)
+    return settings
+
+
+def cmd_history(action: str, since: str, path: str | None, verbose: bool = False) -> int:
+    """``history export`` (CSV on stdout) or ``history import FILE`` (``-``: stdin)."""
+    from bot.domain.history_csv import CsvError
+    from bot.history_csv import read_csv
+
+    settings = _load_store_settings(verbose)
+    if settings is None:
+        return EXIT_CONFIG
+    if action == "export":
+        if settings.database_url is None and not settings.state_path.exists():
+            print(f"error: no history at {settings.store_name}: the file does not exist", file=sys.stderr)
+            return EXIT_FAILED
+        return _with_store(settings, lambda store: _export(store, since))
+    assert path is not None
+    source = "standard input" if path == "-" else path
+    try:
+        samples = read_csv(sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes())
+    except OSError as exc:
+        print(f"error: cannot read {source}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
+        return EXIT_CONFIG
+    except CsvError as exc:  # nothing was imported: the store is not even opened
+        print(f"error: {source}, {exc}; nothing imported", file=sys.stderr)
+        return EXIT_CONFIG
+    return _with_store(settings, lambda store: _import(store, samples))
+
+
+def _export(store: Store, since: str) -> None:
+    from bot.history_csv import export_history
+
+    export_history(store, since, time.time(), sys.stdout)
+
+
+def _import(store: Store, samples: list[Sample]) -> None:
+    from bot.history_csv import import_history
+
+    print(import_history(store, samples, time.time()).summary())
+
+
+def _with_store(settings: StoreSettings, work: Callable[[Store], None]) -> int:
+    """Run ``work`` on the store the settings choose; a store that fails is one line and exit 1."""
+    from bot.app import make_store
+    from bot.store import StoreUnavailable
+
+    store = None
+    try:
+        store, _lock = make_store(settings, patient=True)  # to name the real cause, not "no answer"
+        work(store)
+    except StoreUnavailable as exc:
+        print(f"error: {settings.store_name} cannot be reached: {exc.reason}", file=sys.stderr)
+        return EXIT_FAILED
+    except sqlite3.Error as exc:
+        print(f"error: {settings.store_name} cannot be used ({type(exc).__name__})", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        if store is not None:
+            store.close()
+    return 0
+
+
 def cmd_serve(transport: str) -> int:
     settings = _load(Mode.SERVE, transport)
     if settings is None:
@@ -193,6 +268,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="https://HOST",
         help="HTTP mode: Socket Mode off, every request URL on https://HOST/slack/events",
     )
+    history = sub.add_parser("history", help="export or import the balance history as CSV")
+    history_sub = history.add_subparsers(dest="action", required=True)
+    export = history_sub.add_parser(
+        "export", parents=[verbose], help="write the history as CSV to standard output, oldest first"
+    )
+    export.add_argument("--since", choices=list(PERIODS), default="all", help="the period (default: all)")
+    into = history_sub.add_parser(
+        "import", parents=[verbose], help="add the samples of a CSV file (time,balance,portfolio_value)"
+    )
+    into.add_argument("file", metavar="FILE", help="the CSV file; - for standard input")
     args = parser.parse_args(argv)
 
     load_dotenv(Path.cwd() / ".env", override=False)
@@ -203,6 +288,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_check(args.verbose)
         if args.command == "manifest":
             return cmd_manifest(args.http_url)
+        if args.command == "history":
+            return cmd_history(
+                args.action, getattr(args, "since", "all"), getattr(args, "file", None), args.verbose
+            )
         return cmd_serve(getattr(args, "mode", "auto"))
     except KeyboardInterrupt:
         return 130
