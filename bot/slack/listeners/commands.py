@@ -1,6 +1,7 @@
 """``/balance``: acknowledged at once; the figures go in the ack when already in hand (and no history is
 kept, which needs a store read), otherwise they are read on the answer pool and sent through the
-response_url. ``/balance history`` reads the store on the answer pool."""
+response_url. ``/balance history`` reads the store on the answer pool. Everyone asking for the same view
+(or history period) meanwhile shares one preparation (the answer pool's ``key``)."""
 
 from __future__ import annotations
 
@@ -36,9 +37,11 @@ def register(app: App, ctx: BotContext) -> None:
             if cached is not None:
                 ack(**cached.ephemeral())
             else:
-                ack_and_answer(ctx.background, ack, respond, partial(view_reply, ctx, view, fresh=False))
+                render = partial(view_reply, ctx, view, fresh=False)
+                ack_and_answer(ctx.background, ack, respond, render, key=("view", view, False))
         elif isinstance(parsed, command_parser.ShowHistory):
-            ack_and_answer(ctx.background, ack, respond, partial(history_reply, ctx, parsed.days))
+            render = partial(history_reply, ctx, parsed.days)
+            ack_and_answer(ctx.background, ack, respond, render, key=("history", parsed.days))
         else:
             ack_and_answer(ctx.background, ack, respond, partial(alert_reply, ctx, parsed, user or ""))
 
