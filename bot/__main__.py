@@ -187,7 +187,7 @@ def cmd_history(action: str, since: str, path: str | None, verbose: bool = False
     assert path is not None
     source = "standard input" if path == "-" else path
     try:
-        samples = read_csv(sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes())
+        samples = read_csv(sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes(), time.time())
     except OSError as exc:
         print(f"error: cannot read {source}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
         return EXIT_CONFIG
@@ -200,7 +200,11 @@ def cmd_history(action: str, since: str, path: str | None, verbose: bool = False
 def _export(store: Store, since: str) -> None:
     from bot.history_csv import export_history
 
-    export_history(store, since, time.time(), sys.stdout)
+    try:
+        export_history(store, since, time.time(), sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (``| head``): what it wanted, it has
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _import(store: Store, samples: list[Sample]) -> None:
@@ -221,7 +225,10 @@ def _with_store(settings: StoreSettings, work: Callable[[Store], None]) -> int:
     except StoreUnavailable as exc:
         print(f"error: {settings.store_name} cannot be reached: {exc.reason}", file=sys.stderr)
         return EXIT_FAILED
-    except sqlite3.Error as exc:
+    except Exception as exc:
+        if not isinstance(exc, sqlite3.Error) and type(exc).__module__.partition(".")[0] != "psycopg":
+            raise
+        # the database's own refusal (a file that is no SQLite database, a missing privilege…)
         print(f"error: {settings.store_name} cannot be used ({type(exc).__name__})", file=sys.stderr)
         return EXIT_FAILED
     finally:

@@ -31,15 +31,18 @@ def export_history(store: HistoryStore, since: str, now: float, out: TextIO) -> 
     return len(rows)
 
 
-def read_csv(data: bytes) -> list[Sample]:
+FUTURE_SLACK = 86_400.0  # how far past this machine's clock a time may be (another machine's clock)
+
+
+def read_csv(data: bytes, now: float) -> list[Sample]:
     """The file's samples, oldest first; :class:`CsvError` for the first problem (a byte-order mark, as
-    spreadsheets write, is fine)."""
+    spreadsheets write, is fine; a time more than a day past ``now`` is not)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise CsvError(line, "not UTF-8 text") from None
-    return parse_csv(_lines(text))
+    return parse_csv(_lines(text), not_after=now + FUTURE_SLACK)
 
 
 def _lines(text: str) -> Iterable[str]:

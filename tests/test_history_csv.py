@@ -179,6 +179,10 @@ def test_extra_columns_offsets_and_a_spreadsheets_byte_order_mark_are_accepted(
         ("2026-12-01T14:05:00Z,1.00,0\n2026-12-01T14:06:00Z,1.00\n", "line 3: no portfolio_value value"),
         ("2026-12-01T14:05:00Z,,0\n", "line 2: no balance value"),
         (
+            "2026-12-01T14:05:00Z,1,0\n2099-01-01T00:00:00Z,1,0\n",
+            "line 3: time 2099-01-01T00:00:00Z is in the future",
+        ),
+        (
             "2026-12-01T14:05:00Z,1,0\n2026-12-01T14:05:00.5Z,2,0\n",
             "line 3: a second row for 2026-12-01T14:05:00Z",
         ),
@@ -296,3 +300,26 @@ def test_a_sample_a_rollup_already_covers_is_already_there() -> None:
     later = Sample.reading(hour_row.at + 60, 2_00, 0)  # after its last reading: it would become the last
     plan = plan_import([outside, inside, later], [hour_row], now)
     assert plan.new == [outside, later] and plan.already == 1 and plan.too_old == 0
+
+
+def test_an_export_whose_reader_goes_away_ends_quietly(tmp_path: Path) -> None:
+    """``history export | head``: the pipe closes early; no traceback, no "unexpected error"."""
+    from bot.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(tmp_path / "state.sqlite3")
+    now = time.time()
+    store.add_samples([Sample.reading(now - 6 * DAY + 2 * i, 1000_00, 0) for i in range(100_000)])
+    store.close()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "history", "export"],
+        env={**base_env(), "BOT_STATE_PATH": str(tmp_path / "state.sqlite3")},
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline() == HEADER.encode()
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 0
+    assert proc.stderr.read() == b""
+    proc.stderr.close()

@@ -63,9 +63,10 @@ def parse_time(text: str) -> float:
     return moment.timestamp()
 
 
-def parse_csv(lines: Iterable[str]) -> list[Sample]:
+def parse_csv(lines: Iterable[str], *, not_after: float | None = None) -> list[Sample]:
     """Every row as a reading, oldest first; :class:`CsvError` at the first bad one. Columns are found by
-    the header's names (any order, any case; others ignored); blank lines are skipped."""
+    the header's names (any order, any case; others ignored); blank lines are skipped. A time later than
+    ``not_after`` (unix seconds) is refused: a sample from the future is a clock set wrong somewhere."""
     rows = csv.reader(lines)
     header = next(rows, None)
     if header is None:
@@ -88,6 +89,8 @@ def parse_csv(lines: Iterable[str]) -> list[Sample]:
         at = _field(line, "time", fields[where[0]], parse_time)
         balance = _field(line, "balance", fields[where[1]], parse_plain_dollars)
         portfolio = _field(line, "portfolio_value", fields[where[2]], parse_plain_dollars)
+        if not_after is not None and at > not_after:
+            raise CsvError(line, f"time {time_text(at)} is in the future")
         second = int(at // 1)
         if second in seen:
             raise CsvError(line, f"a second row for {time_text(at)} (line {seen[second]} has that time)")
