@@ -10,8 +10,9 @@ response_url through one pooled HTTP client.
   past that, in a truly overloaded process, does the acknowledgement itself say the bot is busy; the
   log says so too, as a failure. The bound protects memory, not the bot from one team's burst.
 - Polite: the response_url posts reuse pooled connections and give up after ``RESPONSE_TIMEOUT``
-  seconds, so a slow Slack cannot hold a sending thread for long; and they wait (briefly) while
-  requests are being acknowledged (:class:`AcksFirst`), since Slack needs those within 3 s.
+  seconds, so a slow Slack cannot hold a sending thread for long; and they wait while requests are
+  being acknowledged (:class:`AcksFirst`), since Slack needs those within 3 s: the answers of one
+  preparation at most ``ACKS_FIRST_MAX_WAIT`` in all, so a steady stream of requests cannot starve them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -178,23 +180,26 @@ class AnswerPool:
             if key is not None and self._groups.get(key) is group:
                 del self._groups[key]
         ephemeral = message.ephemeral()
+        hold_until = time.monotonic() + ACKS_FIRST_MAX_WAIT  # for the whole group, however large
         for waiter in group:  # the group is closed: nobody joins it any more
             try:
-                self._post_pool.submit(self._send, waiter, ephemeral)
+                self._post_pool.submit(self._send, waiter, ephemeral, hold_until)
             except RuntimeError:  # the posters are stopped only after every preparation ended
                 self._done(1)
 
-    def _send(self, waiter: _Waiter, ephemeral: dict[str, Any]) -> None:
+    def _send(self, waiter: _Waiter, ephemeral: dict[str, Any], hold_until: float) -> None:
         try:
-            self._post(waiter, ephemeral)
+            self._post(waiter, ephemeral, hold_until)
         finally:
             self._done(1)
 
-    def _post(self, waiter: _Waiter, ephemeral: dict[str, Any]) -> None:
+    def _post(self, waiter: _Waiter, ephemeral: dict[str, Any], hold_until: float | None = None) -> None:
         if not waiter.response_url:
             log.error("could not deliver the reply: the request had no response_url")
             return
-        self.acks_first.wait_for_quiet()
+        if hold_until is None:
+            hold_until = time.monotonic() + ACKS_FIRST_MAX_WAIT
+        self.acks_first.wait_for_quiet(max(0.0, hold_until - time.monotonic()))
         try:
             response = self._http.post(
                 waiter.response_url, json={**ephemeral, "replace_original": waiter.replace}
