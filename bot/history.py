@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, tzinfo
 
+from bot.domain.chart_series import ChartHistory
 from bot.domain.trend import DAY, Summary, Trend, summary_of, trend_of
 from bot.store import HistoryStore
 
@@ -26,3 +28,8 @@ class HistoryView:
     def summary(self, days: int) -> Summary | None:
         now = self.wall()
         return summary_of(self.store.samples(now - days * DAY, now), days, now)
+
+    def chart(self, days: int, zone: tzinfo = UTC) -> ChartHistory:
+        """The last ``days`` of history, for a chart (cut into buckets by :mod:`bot.domain.chart_series`)."""
+        end = self.wall()
+        return ChartHistory(self.store.samples(end - days * DAY, end), end - days * DAY, end, zone)

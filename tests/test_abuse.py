@@ -45,7 +45,7 @@ class Inline(AnswerPool):
         replace: bool,
         key: Hashable | None = None,
     ) -> bool:
-        self._post(_Waiter(response_url, replace), _rendered(render).ephemeral())
+        self._deliver(_Waiter(response_url, replace), _rendered(render))
         return True
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> bool:

@@ -47,6 +47,31 @@ class BackgroundChecks:
         self._due = [0.0] * len(self.jobs)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pass = threading.Lock()  # one pass at a time: the loop's, or one run now (a fill)
+        self._sender = False
+        self.on_role: Callable[[bool], None] | None = (
+            None  # told when this process becomes or stops being the sender
+        )
+
+    def run_now(self, names: frozenset[str]) -> bool:
+        """Run the named jobs now (Kalshi pushed a fill), in the caller's thread, one pass at a time with
+        the loop's; only in the sender process. ``False`` when not the sender or the store is unreachable
+        (the loop's own passes then back off as usual)."""
+        with self._pass:
+            if not self._sender:
+                return False
+            for i, job in enumerate(self.jobs):
+                if job.name not in names:
+                    continue
+                try:
+                    delay = job.tick()
+                except StoreUnavailable:
+                    return False
+                except Exception:  # the caller (the real-time refresh) must outlive any one bad tick
+                    log.exception("%s failed unexpectedly; trying again later", job.name)
+                    continue
+                self._due[i] = self.clock() + delay
+        return True
 
     def describe(self) -> str:
         return ", ".join(job.name for job in self.jobs)
@@ -91,6 +116,7 @@ class BackgroundChecks:
         try:
             self._loop()
         finally:
+            self._set_role(False)
             if self.lock is not None:
                 self.lock.release()
 
@@ -119,4 +145,14 @@ class BackgroundChecks:
                 log.info("this process sends the alerts and runs the checks: %s", self.describe())
             else:
                 log.info("another process holds the alert lock; standing by")
-        return (self.run_due() if sender else self.standby_seconds), role
+        self._set_role(sender)
+        if not sender:
+            return self.standby_seconds, role
+        with self._pass:
+            return self.run_due(), role
+
+    def _set_role(self, sender: bool) -> None:
+        if sender != self._sender:
+            self._sender = sender
+            if self.on_role is not None:
+                self.on_role(sender)

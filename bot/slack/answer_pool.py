@@ -30,6 +30,7 @@ from slack_bolt import Ack, Respond
 
 from bot.slack.blocks import notices
 from bot.slack.blocks.base import Message
+from bot.slack.chart_fallback import CHARTS, EPHEMERAL, HTTP_400
 
 log = logging.getLogger(__name__)
 
@@ -179,40 +180,50 @@ class AnswerPool:
         with self._lock:
             if key is not None and self._groups.get(key) is group:
                 del self._groups[key]
-        ephemeral = message.ephemeral()
         hold_until = time.monotonic() + ACKS_FIRST_MAX_WAIT  # for the whole group, however large
         for waiter in group:  # the group is closed: nobody joins it any more
             try:
-                self._post_pool.submit(self._send, waiter, ephemeral, hold_until)
+                self._post_pool.submit(self._send, waiter, message, hold_until)
             except RuntimeError:  # the posters are stopped only after every preparation ended
                 self._done(1)
 
-    def _send(self, waiter: _Waiter, ephemeral: dict[str, Any], hold_until: float) -> None:
+    def _send(self, waiter: _Waiter, message: Message, hold_until: float) -> None:
         try:
-            self._post(waiter, ephemeral, hold_until)
+            self._deliver(waiter, message, hold_until)
         finally:
             self._done(1)
 
-    def _post(self, waiter: _Waiter, ephemeral: dict[str, Any], hold_until: float | None = None) -> None:
-        if not waiter.response_url:
+    def _deliver(self, waiter: _Waiter, message: Message, hold_until: float | None = None) -> None:
+        """Post to the waiter's response_url; without the chart where Slack refuses it (chart_fallback)."""
+        response_url = waiter.response_url
+        if not response_url:
             log.error("could not deliver the reply: the request had no response_url")
             return
         if hold_until is None:
             hold_until = time.monotonic() + ACKS_FIRST_MAX_WAIT
         self.acks_first.wait_for_quiet(max(0.0, hold_until - time.monotonic()))
-        try:
-            response = self._http.post(
-                waiter.response_url, json={**ephemeral, "replace_original": waiter.replace}
-            )
-        except httpx.HTTPError as exc:  # Slack's side failed: log it and keep serving
-            log.error("could not deliver the reply to Slack's response_url: %s", type(exc).__name__)
-            return
-        if response.status_code != 200:
+        outcome = CHARTS.send(
+            EPHEMERAL,
+            message.blocks,
+            lambda blocks: self._post(response_url, Message(message.text, blocks), replace=waiter.replace),
+            lambda sent: HTTP_400 if isinstance(sent, httpx.Response) and sent.status_code == 400 else None,
+        )
+        if isinstance(outcome, httpx.HTTPError):  # Slack's side failed: log it and keep serving
+            log.error("could not deliver the reply to Slack's response_url: %s", type(outcome).__name__)
+        elif outcome.status_code != 200:
             log.error(
                 "Slack refused the reply on its response_url: HTTP %d %s",
-                response.status_code,
-                response.text[:200],
+                outcome.status_code,
+                outcome.text[:200],
             )
+
+    def _post(
+        self, response_url: str, message: Message, *, replace: bool
+    ) -> httpx.Response | httpx.HTTPError:
+        try:
+            return self._http.post(response_url, json={**message.ephemeral(), "replace_original": replace})
+        except httpx.HTTPError as exc:
+            return exc
 
 
 def _rendered(render: Callable[[], Message]) -> Message:
