@@ -19,10 +19,9 @@ import argparse
 import json
 import logging
 import os
-import sqlite3
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -30,14 +29,12 @@ from dotenv import load_dotenv
 from bot import logs
 from bot.app import make_kalshi_client
 from bot.balance import BalanceReader
-from bot.config import ConfigError, Mode, Settings, StoreSettings, load_settings, load_store_settings
-from bot.domain.history import Sample
+from bot.config import ConfigError, Mode, Settings, load_settings
 from bot.domain.money import format_cents, format_dollars
 from bot.domain.numbers import whole_number
 from bot.history_csv import PERIODS
 from bot.kalshi import KalshiError
 from bot.kalshi.models import SUBACCOUNTS, SubaccountBalances
-from bot.store import Store
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2  # argparse exits with 2 on a bad argument too
@@ -172,80 +169,10 @@ def _http_url(value: str) -> str:
     return value
 
 
-def _load_store_settings(verbose: bool) -> StoreSettings | None:
-    try:
-        settings = load_store_settings(os.environ)
-    except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
-        return None
-    logs.setup(_cli_log_level(verbose), settings.secrets(), settings.library_log_level)
-    return settings
-
-
 def cmd_history(action: str, since: str, path: str | None, verbose: bool = False) -> int:
-    """``history export`` (CSV on stdout) or ``history import FILE`` (``-``: stdin)."""
-    from bot.domain.history_csv import CsvError
-    from bot.history_csv import read_csv
+    from bot.history_cli import run
 
-    settings = _load_store_settings(verbose)
-    if settings is None:
-        return EXIT_CONFIG
-    if action == "export":
-        if settings.database_url is None and not settings.state_path.exists():
-            print(f"error: no history at {settings.store_name}: the file does not exist", file=sys.stderr)
-            return EXIT_FAILED
-        return _with_store(settings, lambda store: _export(store, since))
-    assert path is not None
-    source = "standard input" if path == "-" else path
-    try:
-        samples = read_csv(sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes(), time.time())
-    except OSError as exc:
-        print(f"error: cannot read {source}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
-        return EXIT_CONFIG
-    except CsvError as exc:  # nothing was imported: the store is not even opened
-        print(f"error: {source}, {exc}; nothing imported", file=sys.stderr)
-        return EXIT_CONFIG
-    return _with_store(settings, lambda store: _import(store, samples))
-
-
-def _export(store: Store, since: str) -> None:
-    from bot.history_csv import export_history
-
-    try:
-        export_history(store, since, time.time(), sys.stdout)
-        sys.stdout.flush()
-    except BrokenPipeError:  # the reader went away (``| head``): what it wanted, it has
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-
-
-def _import(store: Store, samples: list[Sample]) -> None:
-    from bot.history_csv import import_history
-
-    print(import_history(store, samples, time.time()).summary())
-
-
-def _with_store(settings: StoreSettings, work: Callable[[Store], None]) -> int:
-    """Run ``work`` on the store the settings choose; a store that fails is one line and exit 1."""
-    from bot.app import make_store
-    from bot.store import StoreUnavailable
-
-    store = None
-    try:
-        store, _lock = make_store(settings, patient=True)  # to name the real cause, not "no answer"
-        work(store)
-    except StoreUnavailable as exc:
-        print(f"error: {settings.store_name} cannot be reached: {exc.reason}", file=sys.stderr)
-        return EXIT_FAILED
-    except Exception as exc:
-        if not isinstance(exc, sqlite3.Error) and type(exc).__module__.partition(".")[0] != "psycopg":
-            raise
-        # the database's own refusal (a file that is no SQLite database, a missing privilege…)
-        print(f"error: {settings.store_name} cannot be used ({type(exc).__name__})", file=sys.stderr)
-        return EXIT_FAILED
-    finally:
-        if store is not None:
-            store.close()
-    return 0
+    return run(action, since, path, verbose=verbose)
 
 
 def cmd_serve(transport: str) -> int:
