@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from bot.balance import BalanceReader
-from bot.config import AlertSettings, KalshiSettings, Settings
+from bot.config import AlertSettings, KalshiSettings, Settings, StoreSettings
 from bot.kalshi import KalshiClient
 from bot.kalshi.client import RetryPolicy
 from bot.kalshi.signer import KalshiAuth
@@ -40,7 +40,7 @@ def make_kalshi_client(kalshi: KalshiSettings) -> KalshiClient:
     )
 
 
-def make_store(settings: Settings, *, patient: bool = False) -> tuple[Store, SenderLock]:
+def make_store(settings: Settings | StoreSettings, *, patient: bool = False) -> tuple[Store, SenderLock]:
     """Alert state, history and the digest log: PostgreSQL when DATABASE_URL is set (shared by every
     process), else SQLite. ``patient``: wait out a slow connect instead of failing fast (``check``)."""
     if settings.database_url is not None:

@@ -20,7 +20,7 @@ from bot.slack.notifier import SlackNotifier
 from bot.store.file_lock import FileSenderLock
 from bot.store.sqlite import SQLiteStore
 from tests.bot_process import ALERTS_ENV, BotProcess
-from tests.fakes.kalshi import FakeKalshi, Reply, balance_body
+from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import FakeSlack
 
 
@@ -29,9 +29,9 @@ def test_an_alert_command_queued_at_shutdown_is_answered_from_an_open_store(
 ) -> None:
     bot = start_bot(**{**ALERTS_ENV, "BALANCE_ALERT_INTERVAL": "3600"}, BOT_LOG_LEVEL="INFO")
     time.sleep(0.5)  # the monitor's first check is done
-    kalshi.default = Reply(body=balance_body(), delay=2)
-    for i in range(ANSWER_THREADS):  # every answer thread waits on the one slow read
-        bot.command("", slack.response_url(f"busy{i}"))
+    kalshi.latency = 2.0
+    for i in range(ANSWER_THREADS):  # every answer thread waits on a slow read (each its own view)
+        bot.command(f"sub {i + 1}", slack.response_url(f"busy{i}"))
     bot.command("alert", slack.response_url("queued"))  # waits for a thread
     assert bot.stop() == 0
     answer = slack.wait_response("queued", timeout=10).body["text"]

@@ -152,7 +152,7 @@ class Settings:
 
     @property
     def store_name(self) -> str:
-        return "PostgreSQL (DATABASE_URL)" if self.database_url else f"SQLite ({self.state_path})"
+        return store_name(self.database_url, self.state_path)
 
     def secrets(self) -> list[str]:
         """Every secret value in force, for the log filter that keeps them out of logs; the private key
@@ -164,12 +164,37 @@ class Settings:
                 for s in (self.slack.bot_token, self.slack.signing_secret, self.slack.app_token)
                 if s is not None
             ]
-        if self.database_url is not None:
-            values.append(self.database_url.reveal())
-            password = urlsplit(self.database_url.reveal()).password
-            if password:
-                values.append(password)
+        values += database_secrets(self.database_url)
         return [v for v in values if v]
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """What the ``history`` commands need: the store alone (no Slack, no Kalshi)."""
+
+    state_path: Path
+    database_url: Secret | None
+    log_level: str = "INFO"
+    library_log_level: str = "WARNING"
+
+    @property
+    def store_name(self) -> str:
+        return store_name(self.database_url, self.state_path)
+
+    def secrets(self) -> list[str]:
+        return database_secrets(self.database_url)
+
+
+def store_name(database_url: Secret | None, state_path: Path) -> str:
+    return "PostgreSQL (DATABASE_URL)" if database_url else f"SQLite ({state_path})"
+
+
+def database_secrets(database_url: Secret | None) -> list[str]:
+    """The URL and its password, for the log filter."""
+    if database_url is None:
+        return []
+    password = urlsplit(database_url.reveal()).password
+    return [v for v in (database_url.reveal(), password) if v]
 
 
 def pem_lines(key: object) -> list[str]:

@@ -79,3 +79,29 @@ def parse_dollars(text: str, *, maximum_cents: int = 100_000_000_00) -> int:
     if cents > maximum_cents:
         raise AmountError(f"the amount is larger than the largest allowed, {format_cents(maximum_cents)}")
     return cents
+
+
+def plain_dollars(cents: int) -> str:
+    """Integer cents as plain dollars for files and spreadsheets: ``123456`` -> ``"1234.56"``,
+    ``-5`` -> ``"-0.05"`` (no currency sign, no thousands separator)."""
+    sign = "-" if cents < 0 else ""
+    dollars, rem = divmod(abs(cents), 100)
+    return f"{sign}{dollars}.{rem:02d}"
+
+
+_PLAIN = re.compile(r"(-?)([0-9]{1,16})(?:\.([0-9]*))?")  # ASCII digits only; the decimals checked apart
+
+
+def parse_plain_dollars(text: str) -> int:
+    """``"1234.56"``, ``"1234.5"``, ``"1234"``, ``"-0.05"`` -> cents; :class:`AmountError` for anything else,
+    more than two decimals included (``"12.345"``, even ``"12.340"``): nothing is rounded."""
+    match = _PLAIN.fullmatch(text.strip())
+    if match is None:
+        raise AmountError("not a plain dollar amount like 1234.56")
+    sign, whole, decimals = match.groups()
+    if decimals is not None and len(decimals) > 2:
+        raise AmountError(f"more than 2 decimals ({len(decimals)})")
+    if decimals == "":
+        raise AmountError("not a plain dollar amount like 1234.56")
+    cents = int(whole) * 100 + int((decimals or "").ljust(2, "0"))
+    return -cents if sign else cents

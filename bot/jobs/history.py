@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from bot.balance import BalanceReader, Reading
 from bot.domain.history import Sample
+from bot.domain.retention import ImplausibleClock
 from bot.kalshi.errors import KalshiError
 from bot.store import HistoryStore
 
@@ -38,6 +39,7 @@ class HistoryRecorder:
         self.wall = wall
         self._recorded: Reading | None = None
         self._compacted_at: float | None = None
+        self._refused = False  # the last compaction was refused for the clock: said once at WARNING
 
     def _reading(self) -> Reading | None:
         latest = self.reader.latest()
@@ -61,6 +63,19 @@ class HistoryRecorder:
             self._recorded = reading
         now = self.wall()
         if self._compacted_at is None or now - self._compacted_at >= COMPACT_EVERY_SECONDS:
-            self.store.compact(now)
+            self._compact(now)
             self._compacted_at = now
         return self.interval_seconds
+
+    def _compact(self, now: float) -> None:
+        """The retention rules, unless the clock is far past the history: then nothing is changed, and
+        the log says why (a warning the first time, then once an hour at INFO until it runs again)."""
+        try:
+            self.store.compact(now)
+        except ImplausibleClock as exc:
+            log.log(logging.INFO if self._refused else logging.WARNING, "history retention: %s", exc)
+            self._refused = True
+            return
+        if self._refused:
+            log.info("history retention runs again: the history reaches the clock")
+            self._refused = False

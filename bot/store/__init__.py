@@ -40,12 +40,18 @@ class AlertStore(Protocol):
 class HistoryStore(Protocol):
     def add_sample(self, sample: Sample) -> None: ...
 
+    def add_samples(self, samples: list[Sample]) -> int:
+        """Many samples in one transaction (``history import``); how many were not there yet."""
+        ...
+
     def samples(self, since: float, until: float) -> list[Sample]:
         """Rows with ``since <= at <= until``, oldest first."""
         ...
 
     def compact(self, now: float) -> None:
-        """Apply the retention rules of :mod:`bot.domain.retention` as of ``now``."""
+        """Apply the retention rules of :mod:`bot.domain.retention` as of ``now``; raises
+        :class:`bot.domain.retention.ImplausibleClock`, changing nothing, when ``now`` is far past the
+        history."""
         ...
 
 

@@ -147,6 +147,18 @@ class _Rows:
         if samples:
             self.cur.executemany(_INSERT_SAMPLE, [row(s) for s in samples])
 
+    def newest_before(self, before: float) -> float | None:
+        return _time(self.cur.execute("SELECT max(at) FROM balance_history WHERE at < %s", (before,)))
+
+    def oldest_from(self, start: float, end: float) -> float | None:
+        query = "SELECT min(at) FROM balance_history WHERE at >= %s AND at <= %s"
+        return _time(self.cur.execute(query, (start, end)))
+
+
+def _time(cur: psycopg.Cursor[Any]) -> float | None:
+    found = cur.fetchone()
+    return None if found is None or found[0] is None else float(found[0])
+
 
 class PostgresStore:
     """Thread-safe; connects (and migrates) on first use, so a database that is down at start-up stops
@@ -192,6 +204,17 @@ class PostgresStore:
     # -- history and the digest log --------------------------------------------------------------------
     def add_sample(self, sample: Sample) -> None:
         self._run(lambda cur: cur.execute(_INSERT_SAMPLE, row(sample)))
+
+    def add_samples(self, samples: list[Sample]) -> int:
+        """Many samples in one transaction (an import); how many were new."""
+
+        def insert(cur: psycopg.Cursor[Any]) -> int:
+            if not samples:
+                return 0
+            cur.executemany(_INSERT_SAMPLE, [row(s) for s in samples])
+            return cur.rowcount
+
+        return self._run(insert)
 
     def samples(self, since: float, until: float) -> list[Sample]:
         return self._run(lambda cur: _Rows(cur).select("at >= %s AND at <= %s", (since, until)))

@@ -114,6 +114,18 @@ class _Rows:
     def insert(self, samples: list[Sample]) -> None:
         self.db.executemany(_INSERT_SAMPLE, [row(s) for s in samples])
 
+    def newest_before(self, before: float) -> float | None:
+        return _time(self.db.execute("SELECT max(at) FROM balance_history WHERE at < ?", (before,)))
+
+    def oldest_from(self, start: float, end: float) -> float | None:
+        query = "SELECT min(at) FROM balance_history WHERE at >= ? AND at <= ?"
+        return _time(self.db.execute(query, (start, end)))
+
+
+def _time(cursor: sqlite3.Cursor) -> float | None:
+    found = cursor.fetchone()
+    return None if found is None or found[0] is None else float(found[0])
+
 
 class SQLiteStore:
     """Thread-safe (one connection behind a lock), WAL journal, full sync: a crash mid-write loses nothing."""
@@ -190,6 +202,13 @@ class SQLiteStore:
     def add_sample(self, sample: Sample) -> None:
         with self._tx() as db:
             db.execute(_INSERT_SAMPLE, row(sample))
+
+    def add_samples(self, samples: list[Sample]) -> int:
+        """Many samples in one transaction (an import); how many were new."""
+        with self._tx() as db:
+            before = db.total_changes
+            db.executemany(_INSERT_SAMPLE, [row(s) for s in samples])
+            return db.total_changes - before
 
     def samples(self, since: float, until: float) -> list[Sample]:
         with self._tx() as db:

@@ -1,7 +1,8 @@
 """``/balance``: acknowledged at once; the figures go in the ack when already in hand (and no history is
 kept, which needs a store read), otherwise they are read on the answer pool and sent through the
 response_url. ``/balance history`` reads the store on the answer pool, ``/balance why`` Kalshi's activity
-(bot.why) too."""
+(bot.why) too. Everyone asking for the same view (history period, why window) meanwhile shares one
+preparation (the answer pool's ``key``)."""
 
 from __future__ import annotations
 
@@ -38,12 +39,15 @@ def register(app: App, ctx: BotContext) -> None:
             if cached is not None:
                 ack(**cached.ephemeral())
             else:
-                ack_and_answer(ctx.background, ack, respond, partial(view_reply, ctx, view, fresh=False))
+                render = partial(view_reply, ctx, view, fresh=False)
+                ack_and_answer(ctx.background, ack, respond, render, key=("view", view, False))
         elif isinstance(parsed, command_parser.ShowHistory):
-            ack_and_answer(ctx.background, ack, respond, partial(history_reply, ctx, parsed.days))
+            render = partial(history_reply, ctx, parsed.days)
+            ack_and_answer(ctx.background, ack, respond, render, key=("history", parsed.days))
         elif isinstance(parsed, command_parser.ShowWhy):
             render = partial(why_reply, ctx, parsed.period, parsed.subaccount)
-            ack_and_answer(ctx.background, ack, respond, render)
+            key = ("why", parsed.period, parsed.subaccount)
+            ack_and_answer(ctx.background, ack, respond, render, key=key)
         else:
             ack_and_answer(ctx.background, ack, respond, partial(alert_reply, ctx, parsed, user or ""))
 
