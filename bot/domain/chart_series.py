@@ -2,7 +2,7 @@
 last reading, labelled in the reader's terms (hours for a day, days for a week or more).
 
 Pure: no I/O, no Slack. Money stays integer cents; how many points a chart may hold is the caller's
-(``max_points``: a Slack limit, see bot.slack.blocks.chart).
+(``max_points``: a limit of Slack's chart block, set by the Slack side).
 
 - Buckets are aligned to the clock in ``zone`` (whole hours, whole days from midnight), so the labels
   read cleanly and a day's bucket holds that day's readings, like the store's daily rollups.
