@@ -5,7 +5,11 @@
   most CONNECT_WAIT_SECONDS for one; after a failed connect every use raises
   :class:`StoreUnavailable` at once for COOL_DOWN_SECONDS (a circuit breaker), and while a connect is
   being retried after one, the others do not wait for it; the connection is waited for at most
-  LOCK_WAIT_SECONDS (``busy`` when a query hangs).
+  LOCK_WAIT_SECONDS (``busy`` while another call holds it).
+- Every call has a deadline (:class:`Limits`): on the server, a statement timeout and a lock timeout
+  set on each connection; in the client, a watchdog that cuts the connection of a call still without
+  an answer (:mod:`bot.store.watchdog`), so a server that stops answering ends the call too. An
+  overrun is logged at once, with the connection's name and the cause.
 - What psycopg (libpq) says is turned into a few words of our own: its messages name hosts and users.
 """
 
@@ -15,12 +19,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import psycopg
+from psycopg import errors
 
 from bot.store import StoreUnavailable
+from bot.store.watchdog import WATCHDOG, cut
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -30,11 +37,31 @@ CONNECT_WAIT_SECONDS = 1.0  # how long a caller waits for a connection being ope
 LOCK_WAIT_SECONDS = 1.0  # how long a caller waits for the connection while another uses it
 COOL_DOWN_SECONDS = 15.0  # after a failed connect, how long every use fails at once
 NO_ANSWER = "no answer"  # the reason while a first connect has not answered in CONNECT_WAIT_SECONDS
+IDLE_IN_TRANSACTION_SECONDS = 30  # the server ends a session of ours left idle inside a transaction
 
 
-def connect(url: str) -> psycopg.Connection[Any]:
+@dataclass(frozen=True)
+class Limits:
+    """How long a call may take on a connection: the server stops a statement at ``statement_seconds``
+    and a wait for a lock at ``lock_seconds``; the client cuts the connection at ``cut_seconds``."""
+
+    statement_seconds: float
+    lock_seconds: float
+    cut_seconds: float
+
+
+READS = Limits(statement_seconds=2, lock_seconds=1, cut_seconds=3)  # people's reads: /balance waits on them
+WRITES = Limits(statement_seconds=5, lock_seconds=2, cut_seconds=8)  # the checks, and the alert settings
+SLOW = Limits(statement_seconds=60, lock_seconds=2, cut_seconds=65)  # migrations, the hourly compaction
+
+
+def _ms(seconds: float) -> str:
+    return f"{int(seconds * 1000)}ms"
+
+
+def connect(url: str, limits: Limits = WRITES) -> psycopg.Connection[Any]:
     # TCP keepalives so a dead peer is noticed in about a minute, not hours.
-    return psycopg.connect(
+    conn = psycopg.connect(
         url,
         autocommit=True,
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
@@ -44,6 +71,42 @@ def connect(url: str) -> psycopg.Connection[Any]:
         keepalives_count=3,
         application_name="kalshi-balance-bot",
     )
+    try:
+        with Guard(conn, limits.cut_seconds, lambda: None):
+            conn.execute(
+                "SELECT set_config('statement_timeout', %s, false), set_config('lock_timeout', %s, false), "
+                "set_config('idle_in_transaction_session_timeout', %s, false)",
+                (_ms(limits.statement_seconds), _ms(limits.lock_seconds), _ms(IDLE_IN_TRANSACTION_SECONDS)),
+            )
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+class Cut(psycopg.OperationalError):
+    """The watchdog cut the connection: the server did not answer in time."""
+
+
+class Guard:
+    """Cut ``conn`` if the block has not ended in ``seconds`` (``on_cut`` runs first, to log); a block
+    that fails because of the cut raises :class:`Cut` instead of psycopg's error."""
+
+    def __init__(self, conn: psycopg.Connection[Any], seconds: float, on_cut: Callable[[], None]) -> None:
+        self.conn, self.seconds, self.on_cut = conn, seconds, on_cut
+
+    def __enter__(self) -> None:
+        def fire() -> None:
+            self.on_cut()
+            cut(self.conn)
+
+        self.alarm = WATCHDOG.arm(self.seconds, fire)
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if WATCHDOG.disarm(self.alarm):
+            self.conn.close()  # cut, perhaps just as it answered: not to be used again
+            if isinstance(exc, psycopg.Error):
+                raise Cut() from None
 
 
 # What psycopg's (libpq's) messages say, in a few words of our own: the messages themselves name hosts
@@ -72,6 +135,8 @@ _REASONS = (
 def failure_reason(exc: psycopg.Error) -> str:
     """``connection refused``, ``authentication failed``, ``timeout``, ``host not found``, ...: why a
     connection failed, without echoing the URL or the server's message; the error's type otherwise."""
+    if isinstance(exc, Cut):
+        return NO_ANSWER
     message = str(exc).lower()
     for needle, reason in _REASONS:
         if needle in message:
@@ -128,11 +193,16 @@ class PostgresConnection:
         migrate: Callable[[psycopg.Cursor[Any]], None],
         clock: Callable[[], float] = time.monotonic,
         connect_wait: float = CONNECT_WAIT_SECONDS,
+        limits: Limits = WRITES,
+        name: str = "",
     ) -> None:
         """Connects (and migrates) on first use, so a database that is down at start-up stops nothing:
         each use until it is back raises :class:`StoreUnavailable`. ``connect_wait``: how long a use
-        waits for a connect under way (``check`` waits for the connect's own answer, to name its cause)."""
+        waits for a connect under way (``check`` waits for the connect's own answer, to name its cause).
+        ``name``: the connection in log lines (never the URL's user or password)."""
         self.url = url
+        self.limits = limits
+        self.name = name or describe_url(url)
         self._migrate = migrate
         self.clock = clock
         self.connect_wait = connect_wait
@@ -153,18 +223,33 @@ class PostgresConnection:
 
     def _open(self) -> psycopg.Connection[Any]:
         try:
-            conn = connect(self.url)
+            conn = connect(self.url, self.limits)
+            if not self._migrated:
+                try:
+                    with self._guard(conn, SLOW), conn.transaction(), conn.cursor() as cur:
+                        cur.execute(
+                            "SELECT set_config('statement_timeout', %s, true)", (_ms(SLOW.statement_seconds),)
+                        )
+                        self._migrate(cur)
+                except BaseException:
+                    conn.close()
+                    raise
+                self._migrated = True
+        except Cut:
+            raise StoreUnavailable(NO_ANSWER) from None
         except psycopg.OperationalError as exc:
             raise StoreUnavailable(failure_reason(exc)) from None  # the message names host and user
-        if not self._migrated:
-            try:
-                with conn.transaction(), conn.cursor() as cur:
-                    self._migrate(cur)
-            except BaseException:
-                conn.close()
-                raise
-            self._migrated = True
         return conn
+
+    def _guard(self, conn: psycopg.Connection[Any], limits: Limits) -> Guard:
+        def overran() -> None:
+            log.warning(
+                "%s did not answer within %gs: its connection is cut and the call given up (no answer)",
+                self.name,
+                limits.cut_seconds,
+            )
+
+        return Guard(conn, limits.cut_seconds, overran)
 
     def _fail_fast(self) -> None:
         """Raise at once while the breaker is open: in the cool-down after a failed connect, or while a
@@ -191,46 +276,78 @@ class PostgresConnection:
             opening = self._opening = _Opening(self._open, self.clock)
         if not opening.done.wait(0 if self._down_reason else self.connect_wait):
             if self._down_reason is None:
-                log.warning("PostgreSQL has not answered within %gs; still connecting", self.connect_wait)
+                log.warning("%s has not answered within %gs; still connecting", self.name, self.connect_wait)
                 self._down_reason = NO_ANSWER
             raise StoreUnavailable(self._down_reason)
         self._opening = None
         if opening.conn is None:
             if opening.reason != self._down_reason:
                 log.warning(
-                    "cannot connect to PostgreSQL (%s); every use fails at once for %gs",
+                    "cannot connect to %s (%s); every use fails at once for %gs",
+                    self.name,
                     opening.reason,
                     COOL_DOWN_SECONDS,
                 )
             self._down_reason, self._retry_at = opening.reason, opening.finished_at + COOL_DOWN_SECONDS
             raise StoreUnavailable(opening.reason)
         if self._down_reason is not None:
-            log.info("PostgreSQL reachable again")
+            log.info("%s reachable again", self.name)
         self._down_reason = None
         self._conn = opening.conn
         return self._conn
 
-    def run(self, work: Callable[[psycopg.Cursor[Any]], T]) -> T:
+    def run(
+        self, work: Callable[[psycopg.Cursor[Any]], T], *, slow: bool = False, snapshot: bool = False
+    ) -> T:
         """Run ``work`` in one transaction; on a lost connection, reconnect and run it once more.
+        ``slow``: the limits of :data:`SLOW` (the compaction); ``snapshot``: a read-only transaction
+        that sees one snapshot throughout.
 
         Every write here is an idempotent upsert of a whole row, so running it again is safe even when
-        the first COMMIT did reach the server.
+        the first COMMIT did reach the server. A call the server stopped (statement or lock timeout) or
+        the watchdog cut is not run again: its time is up.
         """
         self._fail_fast()
         if not self._lock.acquire(timeout=LOCK_WAIT_SECONDS):
-            raise StoreUnavailable("busy")  # another use hangs on a database that stopped answering
+            raise StoreUnavailable("busy")  # another call holds the connection, within its deadline
+        limits = SLOW if slow else self.limits
         try:
             for attempt in (1, 2):
                 conn = self._connection()
                 try:
-                    with conn.transaction(), conn.cursor() as cur:
+                    with self._guard(conn, limits), conn.transaction(), conn.cursor() as cur:
+                        if snapshot:
+                            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                        if slow:
+                            cur.execute(
+                                "SELECT set_config('statement_timeout', %s, true)",
+                                (_ms(limits.statement_seconds),),
+                            )
                         return work(cur)
+                except Cut:
+                    self._conn = None
+                    raise StoreUnavailable(f"{NO_ANSWER} in {limits.cut_seconds:g}s") from None
+                except (errors.QueryCanceled, errors.LockNotAvailable) as exc:
+                    raise self._stopped(exc, limits) from None
                 except psycopg.OperationalError as exc:
                     conn.close()
                     self._conn = None
                     if attempt == 2:
                         raise StoreUnavailable(failure_reason(exc)) from None
-                    log.warning("lost the PostgreSQL connection (%s); reconnecting", failure_reason(exc))
+                    log.warning(
+                        "lost the connection to %s (%s); reconnecting", self.name, failure_reason(exc)
+                    )
         finally:
             self._lock.release()
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _stopped(self, exc: psycopg.OperationalError, limits: Limits) -> StoreUnavailable:
+        """The server stopped the call at one of its timeouts: logged, with what held it up."""
+        if isinstance(exc, errors.LockNotAvailable):
+            cause = f"lock timeout: a table stayed locked for {limits.lock_seconds:g}s"
+            reason = "lock timeout"
+        else:
+            cause = f"statement timeout: no result within {limits.statement_seconds:g}s"
+            reason = "statement timeout"
+        log.warning("%s stopped a call (%s)", self.name, cause)
+        return StoreUnavailable(reason)

@@ -25,7 +25,7 @@ from bot.slack.blocks.base import (
     section,
     slack_date,
 )
-from bot.slack.blocks.history import trend_lines
+from bot.slack.blocks.history import trend_lines, trend_unavailable_lines
 from bot.slack.blocks.subaccounts import subaccount_line
 
 HOME_REFRESH_ACTION = "home_refresh"
@@ -61,7 +61,9 @@ def home_view(
     alert: Message | None,
     subaccounts: Sequence[tuple[int, Decimal]] | None = None,
     demo: bool = False,
+    history_unavailable: str | None = None,
 ) -> View:
+    """``history_unavailable``: why the history could not be read (the trend goes without)."""
     b = reading.balance
     demo_tag = " (DEMO)" if demo else ""
     blocks: list[Block] = [
@@ -71,6 +73,8 @@ def home_view(
     lines = trend_lines(trend)
     if lines is not None:
         blocks.append(context(lines[0]))
+    elif history_unavailable is not None:
+        blocks.append(context(trend_unavailable_lines(history_unavailable)[0]))
     elif history_kept:
         blocks.append(
             context("No history yet: the 24 h change and the week's sparkline follow the first checks.")
