@@ -67,7 +67,7 @@ class SQLiteConnections:
             self.db.close()
 
     @contextlib.contextmanager
-    def write(self, seconds: float = CALL_SECONDS) -> Iterator[sqlite3.Connection]:
+    def write(self, seconds: float | None = None) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE): committed at the end, rolled back if it raises."""
         if not self._write_lock.acquire(timeout=WRITE_WAIT_SECONDS):
             log.warning(
@@ -90,7 +90,7 @@ class SQLiteConnections:
             self._write_lock.release()
 
     @contextlib.contextmanager
-    def read(self, seconds: float = CALL_SECONDS) -> Iterator[sqlite3.Connection]:
+    def read(self, seconds: float | None = None) -> Iterator[sqlite3.Connection]:
         """One read transaction on a reader connection of its own: one snapshot, no write lock."""
         conn = self._reader()
         try:
@@ -123,7 +123,8 @@ class SQLiteConnections:
         conn.db.close()
 
     @contextlib.contextmanager
-    def _deadline(self, conn: _Timed, seconds: float) -> Iterator[None]:
+    def _deadline(self, conn: _Timed, seconds: float | None) -> Iterator[None]:
+        seconds = CALL_SECONDS if seconds is None else seconds
         conn.deadline = time.monotonic() + seconds
         try:
             yield
