@@ -140,7 +140,8 @@ class BackgroundChecks:
         for job in self.jobs:
             try:
                 what = job.settle()
-            except Exception:  # noqa: BLE001 - the job logged it; it still waits
+            except Exception:  # the loop must let the lock go whatever happens here
+                log.exception("%s could not say what it posted and has not recorded", job.name)
                 what = job.name
             if what is not None:
                 waiting.append(what)
