@@ -124,5 +124,7 @@ def test_a_sender_keeps_the_role_while_something_it_posted_waits_to_be_recorded(
         caplog.text
     )
     checks.stop()  # on its way out it says what may be posted again
-    assert "stopping with the low-balance alert posted but not recorded: it may be posted again" in caplog.text
+    assert (
+        "stopping with the low-balance alert posted but not recorded: it may be posted again" in caplog.text
+    )
     assert lock.releases == 1

@@ -23,15 +23,17 @@ T = TypeVar("T")
 NOW = 1_800_000_000.0
 
 
+INSERT = f"INSERT INTO balance_history ({', '.join(COLUMNS)}) VALUES ({{}})"  # noqa: S608 - our columns
+
+
 def fill(store: Store, samples: Sequence[Sample]) -> None:
     """Many rows at once, straight into the store's table."""
     values = [row(s) for s in samples]
     if isinstance(store, SQLiteStore):
-        insert = f"INSERT INTO balance_history ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
         with store.connections.write() as db:
-            db.executemany(insert, values)
+            db.executemany(INSERT.format(", ".join("?" * len(COLUMNS))), values)
         return
-    insert = f"INSERT INTO balance_history ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+    insert = INSERT.format(", ".join(["%s"] * len(COLUMNS)))
     store.writes.run(lambda cur: cur.executemany(insert, values))  # type: ignore[attr-defined]
 
 
@@ -47,7 +49,9 @@ def reference_trend(all_rows: Sequence[Sample], now: float, current: int | None)
     before = [r for r in rows if r.at <= now - DAY]
     base, since = (before[-1], None) if before else (rows[0], rows[0].at)
     latest = rows[-1]
-    value, later = (latest.balance_cents, latest.at > base.at) if current is None else (current, len(rows) >= 2)
+    value, later = (
+        (latest.balance_cents, latest.at > base.at) if current is None else (current, len(rows) >= 2)
+    )
     change = change_text(value - base.balance_cents, base.balance_cents) if later else None
     line = sparkline([(r.at, r.balance_cents) for r in rows], now - 7 * DAY, now, WIDTHS[7])
     return Trend(change, line, since if change is not None else None)
@@ -112,7 +116,13 @@ def test_trend_and_summary_equal_the_reference_on_random_histories(new_store: St
         store = new_store()
         history = random_history(rng, raw)
         fill(store, history)
-        for now in [NOW, NOW - 2 * DAY + rng.random(), NOW - 6 * DAY, NOW + 3 * DAY, max(r.at for r in history)]:
+        for now in [
+            NOW,
+            NOW - 2 * DAY + rng.random(),
+            NOW - 6 * DAY,
+            NOW + 3 * DAY,
+            max(r.at for r in history),
+        ]:
             view = HistoryView(store, 60, wall=lambda now=now: now)  # type: ignore[misc]
             for current in (None, 100_00):
                 assert view.trend(current) == reference_trend(history, now, current), (seed, now, current)

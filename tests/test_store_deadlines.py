@@ -13,12 +13,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-import bot.store.sqlite_connections as sqlite_connections
 from bot.domain.alert_state import AlertState
 from bot.domain.buckets import HistoryReads
 from bot.domain.history import Sample
 from bot.history import HistoryView
-from bot.store import StoreUnavailable
+from bot.store import StoreUnavailable, sqlite_connections
 from bot.store.postgres import PostgresStore
 from bot.store.sqlite import SQLiteStore
 from bot.store.sqlite_reads import SQLiteReads
@@ -138,7 +137,9 @@ def locked(database_url: str) -> Iterator[Callable[[], None]]:
     admin = psycopg.connect(database_url)
 
     def lock() -> None:
-        admin.execute("LOCK TABLE alert_state, alert_config, balance_history, digest_log IN ACCESS EXCLUSIVE MODE")
+        admin.execute(
+            "LOCK TABLE alert_state, alert_config, balance_history, digest_log IN ACCESS EXCLUSIVE MODE"
+        )
 
     yield lock
     admin.rollback()
@@ -166,7 +167,10 @@ def test_tables_locked_by_another_session_end_each_call_at_the_lock_timeout(
         assert isinstance(result, StoreUnavailable) and result.reason == "lock timeout", result
         assert limit - 0.1 < seconds < limit + 1.5, seconds
     host = database_url.split("@", 1)[1]
-    assert f"PostgreSQL at {host} (reads) stopped a call (lock timeout: a table stayed locked for 1s)" in caplog.text
+    assert (
+        f"PostgreSQL at {host} (reads) stopped a call (lock timeout: a table stayed locked for 1s)"
+        in caplog.text
+    )
     assert f"PostgreSQL at {host} stopped a call (lock timeout: a table stayed locked for 2s)" in caplog.text
     store.close()
 
@@ -220,5 +224,3 @@ def test_people_reads_do_not_hold_up_the_jobs_on_postgresql(database_url: str) -
     thread.join()
     assert store.load_state().failures == 4
     store.close()
-
-

@@ -51,9 +51,13 @@ def test_locked_tables_the_figures_go_out_the_loop_retries_and_lets_the_sender_r
         text = slack.wait_response("locked", timeout=6).body["text"]
         assert time.monotonic() - t0 < 3.5
         assert "$1,234.56" in text, text
-        assert "No 24 h change or sparkline this time: the balance history can't be read (lock timeout)" in text
+        assert (
+            "No 24 h change or sparkline this time: the balance history can't be read (lock timeout)" in text
+        )
         logs = bot.logs
-        wait_for(lambda: "stopped a call (lock timeout: a table stayed locked for 2s)" in logs(), 10, "the log")
+        wait_for(
+            lambda: "stopped a call (lock timeout: a table stayed locked for 2s)" in logs(), 10, "the log"
+        )
         assert time.monotonic() - locked_at < 10
         assert "(reads) stopped a call (lock timeout: a table stayed locked for 1s)" in logs()
         wait_for(lambda: "store unreachable (lock timeout); trying again in" in logs(), 10, "a retry")
@@ -87,10 +91,14 @@ def test_a_hung_store_connection_hands_the_sender_role_to_another_process(
         assert "$1,234.56" in text and "the balance history can't be read (no answer" in text, text
 
         logs = first.logs
-        wait_for(lambda: "did not answer within 8s: its connection is cut" in logs(), 12, "the overrun logged")
+        wait_for(
+            lambda: "did not answer within 8s: its connection is cut" in logs(), 12, "the overrun logged"
+        )
         assert time.monotonic() - frozen_at < 10.5
         wait_for(lambda: "gives up the sender role" in logs(), 60, "the sender role given up")
-        wait_for(lambda: "this process sends the alerts" in second.logs(), 20, "the second process taking over")
+        wait_for(
+            lambda: "this process sends the alerts" in second.logs(), 20, "the second process taking over"
+        )
         recorded = samples(database_url)
         wait_for(lambda: samples(database_url) > recorded, 20, "the new sender recording")
         assert "Traceback" not in logs() + second.logs()

@@ -114,7 +114,10 @@ def test_a_history_younger_than_24_hours_says_since_when(new_store: StoreFactory
     trend = HistoryView(store, 60, wall=lambda: now).trend(1200_00)
     assert trend == Trend("+$200.00 (+20.0%)", "▁█", since=first)
     mrkdwn, text = history.trend_lines(trend) or ("", "")
-    assert mrkdwn == f"*Since <!date^{int(first)}^{{time}}|2027-01-15 14:05 UTC>:* +$200.00 (+20.0%)   *7 d:* `▁█`"
+    assert (
+        mrkdwn
+        == f"*Since <!date^{int(first)}^{{time}}|2027-01-15 14:05 UTC>:* +$200.00 (+20.0%)   *7 d:* `▁█`"
+    )
     assert text == "change since 14:05 UTC +$200.00 (+20.0%); 7 days ▁█"
     read = Reading(Balance(1200_00, 0, int(now)), 1.0, now)
     digest_text = digest.digest_message(read, day="2027-01-15", trend=trend, alert=None).text

@@ -118,3 +118,45 @@ def test_a_digest_posted_before_an_outage_is_posted_once_and_recorded_as_sent(
     digest.tick()
     assert len(channel.posted) == 1 and store.digest_status("2026-11-26") == SENT
     store.store.close()
+
+
+def test_a_sender_that_lost_its_lock_records_what_it_posted_and_never_overwrites_the_new_senders(
+    new_store: StoreFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first process posts, the store stops answering, its lock goes with it, and another process
+    becomes the sender. When the store is back the first records what it posted (as a standby, at its
+    next turn), so the new sender does not post it again; if the new sender was first, the first one's
+    record gives way to its."""
+    clock, kalshi = Clock(), ScriptedKalshi(observation=100_00)
+    first_channel, second_channel = Channel(), Channel()
+    store = Outage(new_store())
+
+    def monitor(channel: Channel, post: Callable[[Message], Delivery]) -> AlertMonitor:
+        reader = BalanceReader(kalshi, freshness_seconds=0, clock=clock, wall=clock)
+        return AlertMonitor(policy(), reader, store, SlackNotifier(post), wall=clock)  # type: ignore[arg-type]
+
+    first = monitor(first_channel, down_after_posting(first_channel.post, store))
+    with pytest.raises(StoreUnavailable):
+        first.tick()
+    store.down = False
+    assert first.settle() is None  # recorded as a standby would
+    second = monitor(second_channel, second_channel.post)
+    clock.now += 60
+    second.tick()
+    assert first_channel.delivered == ["low"] and second_channel.delivered == []
+
+    kalshi.observation = 300_00  # recovered: the first one posts it, and loses the store again
+    first = monitor(first_channel, down_after_posting(first_channel.post, store))
+    clock.now += 60
+    with pytest.raises(StoreUnavailable):
+        first.tick()
+    store.down = False
+    clock.now += 60
+    second.tick()  # the new sender was quicker: it posts the recovery too, and records it
+    assert second_channel.delivered == ["recovered"]
+    kalshi.observation = 100_00
+    clock.now += 60
+    second.tick()  # and has moved on since
+    assert first.settle() is None and store.load_state().state == WARNING  # the first gave way
+    assert "another process changed it meanwhile (and may have posted it again)" in caplog.text
+    store.store.close()

@@ -66,7 +66,8 @@ class AlertMonitor:
         self.notifier = notifier
         self.wall = wall
         self._wait = 0.0  # Retry-After from a refused notice during this tick
-        self._posted: Unsaved[AlertState] = Unsaved(store.save_state)  # the state after a delivered notice
+        # (the state before, the state after) a delivered notice, until the store takes it
+        self._posted: Unsaved[tuple[AlertState, AlertState]] = Unsaved(self._record_posted)
 
     def levels(self) -> Levels:
         return levels_in_force(self.policy, self.store.load_config())
@@ -84,6 +85,19 @@ class AlertMonitor:
 
     def settle(self) -> str | None:
         return self._posted.settle()
+
+    def _record_posted(self, change: tuple[AlertState, AlertState]) -> None:
+        """Record the state after a delivered notice, unless another process changed the state since this
+        one posted (it held the sender role meanwhile, and decided on its own)."""
+        before, after = change
+        current = self.store.load_state()
+        if current == before:
+            self.store.save_state(after)
+        elif current != after:  # an earlier try's commit may have reached the store without its answer
+            log.warning(
+                "the alert state after a posted message was not recorded: another process changed it "
+                "meanwhile (and may have posted it again)"
+            )
 
     def _tick(self) -> float:
         config = self.store.load_config()
@@ -113,7 +127,7 @@ class AlertMonitor:
         self.store.save_state(state)
         due = state.failures >= self.policy.failures_before_notice and not state.failure_notice_sent
         if due and self._send(ReadFailingNotice(exc, state.failures), "cannot-read notice"):
-            self._posted.record(replace(state, failure_notice_sent=True), "the cannot-read notice")
+            self._posted.record((state, replace(state, failure_notice_sent=True)), "the cannot-read notice")
         backoff: float = self.policy.interval_seconds * 2 ** min(state.failures - 1, 10)
         return min(backoff, max(self.policy.interval_seconds, MAX_BACKOFF_SECONDS))
 
@@ -142,8 +156,8 @@ class AlertMonitor:
         )
         self.store.save_state(read)
         if read.failure_notice_sent and self._send(ReadingAgainNotice(balance), "reading-again notice"):
-            read = replace(read, failure_notice_sent=False)
-            self._posted.record(read, "the reading-again notice")
+            before, read = read, replace(read, failure_notice_sent=False)
+            self._posted.record((before, read), "the reading-again notice")
         nxt, event = step(read, check, levels)
         nxt = replace(nxt, watching=watch)
         if event is None:
@@ -151,7 +165,7 @@ class AlertMonitor:
                 self.store.save_state(nxt)
             return
         if self._send(AlertNotice(event, balance), _what(event)):
-            self._posted.record(nxt, f"the {_what(event)}")
+            self._posted.record((read, nxt), f"the {_what(event)}")
         # not delivered: the state stays, and the event is due again
 
     def _send(self, notice: Notice, what: str) -> bool:

@@ -9,7 +9,8 @@ The loop exists when alerts or the digest are on, or BALANCE_HISTORY_INTERVAL is
 of the sender lock (one process per store, see :mod:`bot.store`) runs the jobs; the others
 stand by and take over when the holder dies, or when its passes keep failing on the store: after
 GIVE_UP_AFTER such passes in a row it lets the lock go (unless something it posted still waits to be
-recorded, see :mod:`bot.jobs.unsaved`), and competes for it again at its next pass.
+recorded, see :mod:`bot.jobs.unsaved`), and competes for it again at its next pass. A process that
+lost the lock while something it posted waited records it all the same, as a standby.
 """
 
 from __future__ import annotations
@@ -99,9 +100,8 @@ class BackgroundChecks:
         try:
             self._loop()
         finally:
-            if self.role == "sender":
-                for what in self._unsaved():
-                    log.error("stopping with %s posted but not recorded: it may be posted again", what)
+            for what in self._unsaved():
+                log.error("stopping with %s posted but not recorded: it may be posted again", what)
             if self.lock is not None:
                 self.lock.release()
 
@@ -132,7 +132,10 @@ class BackgroundChecks:
             else:
                 log.info("another process holds the alert lock; standing by")
             self.role = role
-        return self.run_due() if sender else self.standby_seconds
+        if sender:
+            return self.run_due()
+        self._unsaved()  # posted as the sender, and the lock lost since: recorded all the same
+        return self.standby_seconds
 
     def _unsaved(self) -> list[str]:
         """Record what the jobs posted and could not record yet; what still waits."""

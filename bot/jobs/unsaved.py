@@ -4,8 +4,9 @@ A job posts (Slack says "ok"), then records what it posted (an alert's new state
 that record fails (the store is down, locked, or did not answer in time), forgetting it would post the
 same message again at the next pass, or count a posted digest as skipped. So the job keeps it here and
 records it at the start of its next pass, before it decides anything else; the loop does not give up
-the sender role while something waits here (:mod:`bot.jobs.loop`). The one window left is a crash of
-the process between Slack's "ok" and the commit.
+the sender role while something waits here, and records it even after losing the lock
+(:mod:`bot.jobs.loop`). The one window left is a crash of the process between Slack's "ok" and the
+commit.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ hang the store's connections and leave the lock's healthy, as a backend stuck on
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -76,8 +77,6 @@ class FreezingProxy:
                 dst.sendall(data)
             except OSError:
                 break
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        for end in (src, dst):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
