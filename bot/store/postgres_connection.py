@@ -72,16 +72,22 @@ def connect(url: str, limits: Limits = WRITES) -> psycopg.Connection[Any]:
         application_name="kalshi-balance-bot",
     )
     try:
-        with Guard(conn, limits.cut_seconds, lambda: None):
-            conn.execute(
-                "SELECT set_config('statement_timeout', %s, false), set_config('lock_timeout', %s, false), "
-                "set_config('idle_in_transaction_session_timeout', %s, false)",
-                (_ms(limits.statement_seconds), _ms(limits.lock_seconds), _ms(IDLE_IN_TRANSACTION_SECONDS)),
-            )
+        with Guard(conn, limits.cut_seconds, lambda: None), conn.cursor() as cur:
+            set_limits(cur, limits, local=False)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def set_limits(cur: psycopg.Cursor[Any], limits: Limits, *, local: bool) -> None:
+    """The server's timeouts, for the session or (``local``) for the transaction under way."""
+    idle = max(IDLE_IN_TRANSACTION_SECONDS, limits.cut_seconds)
+    cur.execute(
+        "SELECT set_config('statement_timeout', %s, %s), set_config('lock_timeout', %s, %s), "
+        "set_config('idle_in_transaction_session_timeout', %s, %s)",
+        (_ms(limits.statement_seconds), local, _ms(limits.lock_seconds), local, _ms(idle), local),
+    )
 
 
 class Cut(psycopg.OperationalError):
@@ -227,9 +233,7 @@ class PostgresConnection:
             if not self._migrated:
                 try:
                     with self._guard(conn, SLOW), conn.transaction(), conn.cursor() as cur:
-                        cur.execute(
-                            "SELECT set_config('statement_timeout', %s, true)", (_ms(SLOW.statement_seconds),)
-                        )
+                        set_limits(cur, SLOW, local=True)
                         self._migrate(cur)
                 except BaseException:
                     conn.close()
@@ -319,10 +323,7 @@ class PostgresConnection:
                         if snapshot:
                             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                         if slow:
-                            cur.execute(
-                                "SELECT set_config('statement_timeout', %s, true)",
-                                (_ms(limits.statement_seconds),),
-                            )
+                            set_limits(cur, limits, local=True)
                         return work(cur)
                 except Cut:
                     self._conn = None
