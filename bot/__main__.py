@@ -2,7 +2,7 @@
 
 - ``serve`` (the default): run the Slack bot; Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP.
 - ``balance [--subaccount N | --all] [--json] [-v]``: print the Kalshi balance once (one subaccount's,
-  or every subaccount's and the sum).
+  or every subaccount's and the sum); ``--why 24h|7d|30d`` what moved it (bot.why_cli).
 - ``check [-v]``: check the configuration, the Kalshi credentials, the Slack token and the alert store.
 - ``manifest [--http-url https://HOST]``: print the Slack app manifest for Socket Mode or HTTP mode.
 
@@ -124,6 +124,17 @@ def _subaccount(text: str) -> int:
     return number
 
 
+def cmd_why(period: str, subaccount: int | None, as_json: bool, verbose: bool) -> int:
+    from bot.why_cli import run
+
+    outcome = run(period, subaccount, as_json, verbose, os.environ)
+    for line in outcome.out:
+        print(line)
+    for line in outcome.err:
+        print(line, file=sys.stderr)
+    return outcome.code
+
+
 def cmd_check(verbose: bool = False) -> int:
     from bot.checks import load, run_checks
 
@@ -185,6 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--subaccount", type=_subaccount, metavar="N", help="one subaccount: 0 (primary) to 63"
     )
     which.add_argument("--all", action="store_true", help="every subaccount's balance and the sum")
+    balance.add_argument(
+        "--why",
+        choices=["24h", "7d", "30d"],
+        help="what moved the balance over the period, and what it leaves unexplained",
+    )
     sub.add_parser("check", parents=[verbose], help="check the configuration and the credentials")
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (Socket Mode unless --http-url)")
     manifest.add_argument(
@@ -197,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     load_dotenv(Path.cwd() / ".env", override=False)
     try:
+        if args.command == "balance" and args.why:
+            if args.all:
+                parser.error("--why takes --subaccount N or the account, not --all")
+            return cmd_why(args.why, args.subaccount, args.json, args.verbose)
         if args.command == "balance":
             return cmd_balance(args.json, args.verbose, args.subaccount, args.all)
         if args.command == "check":

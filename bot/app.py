@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from bot.balance import BalanceReader
 from bot.config import AlertSettings, KalshiSettings, Settings
@@ -16,8 +17,11 @@ if TYPE_CHECKING:  # the Slack and alert stack is imported only by a serving pro
     from slack_bolt import App
     from slack_sdk import WebClient
 
+    from bot.domain.activity import Explanation
     from bot.domain.levels import Policy
     from bot.jobs.loop import BackgroundChecks, Job
+    from bot.kalshi.activity import ActivitySource
+    from bot.realtime import Coalescer
     from bot.slack.answer_pool import AnswerPool
     from bot.slack.app import BotIdentity
     from bot.slack.context import BotContext
@@ -83,6 +87,7 @@ class Runtime:
     checks: BackgroundChecks | None = None
     store: Store | None = None  # alert state, history, digest log: there when the checks are
     identity: BotIdentity | None = None  # what Bolt authorizes requests with; learnt by the start-up check
+    refresh: Coalescer | None = None  # re-reads on Kalshi's fills (BALANCE_REALTIME), when the checks run
 
     def start_background(self) -> None:
         if self.checks is not None:
@@ -90,7 +95,9 @@ class Runtime:
 
     def stop(self) -> None:
         """Stop background work and close connections; safe to call more than once."""
-        stopped = self.checks.stop() if self.checks is not None else True
+        stopped = self.checks.stop() if self.checks is not None else True  # its stream stops with it
+        if self.refresh is not None:
+            self.refresh.stop()
         self.background.shutdown()  # answers under way still go out, the store still open
         if self.store is not None and stopped:  # a check still under way uses it: the exit closes it
             self.store.close()
@@ -117,15 +124,40 @@ def build_runtime(settings: Settings) -> Runtime:
         subaccounts=reader.subaccount_rows,
     )
     web = make_web_client(settings.slack)
-    checks, store = None, None
+    checks, store, refresh = None, None, None
     if settings.history is not None:
         store, lock = make_store(settings)
         checks = build_checks(settings, reader=reader, ctx=ctx, web=web, store=store, lock=lock)
+        refresh = wire_realtime(settings, reader, checks) if settings.realtime else None
     for warning in posting_channel_warnings(settings.posting_channels(), access):
         log.warning("%s", warning)
     identity = BotIdentity(settings.slack.bot_token.reveal())
     app = build_app(settings.slack, ctx, web, identity)
-    return Runtime(client, reader, app, background, ctx, checks, store, identity)
+    return Runtime(client, reader, app, background, ctx, checks, store, identity, refresh)
+
+
+def wire_realtime(settings: Settings, reader: BalanceReader, checks: BackgroundChecks) -> Coalescer:
+    """Kalshi's WebSocket in the sender process only: a fill drops the cached figures at once and wakes
+    the alert check (coalesced: one read in flight, one queued), whose reading feeds the alert state,
+    the history (which takes a reading seconds old) and the figures /balance shows."""
+    from bot.kalshi.websocket import KalshiStream
+    from bot.realtime import Coalescer, activity_handler
+
+    refresh = Coalescer(lambda: checks.run_now(frozenset({"alert check"}))).start()
+    auth = KalshiAuth(settings.kalshi.api_key_id.reveal(), settings.kalshi.private_key)
+    streams: list[KalshiStream] = []
+
+    def on_role(sender: bool) -> None:  # a stream starts once: a new one each time this becomes the sender
+        if sender:
+            streams.append(
+                KalshiStream(settings.kalshi.ws_url, auth, activity_handler(reader, refresh)).start()
+            )
+        while not sender and streams:
+            streams.pop().stop()
+
+    checks.on_role = on_role
+    log.info("real time on: Kalshi's fills wake the alert check (%s)", settings.kalshi.ws_url)
+    return refresh
 
 
 def build_checks(
@@ -158,7 +190,7 @@ def build_checks(
         ctx.alerts = AlertAdmin(policy, store, settings.alerts.admin_users)
         alert_status = AlertAdmin(policy, jobs_store, settings.alerts.admin_users).status
         notifier = SlackNotifier.for_channel(web, policy.channel, demo=policy.demo, mentions=policy.mentions)
-        jobs.append(AlertMonitor(policy, reader, jobs_store, notifier))
+        jobs.append(AlertMonitor(policy, reader, jobs_store, notifier, explain=alert_explainer(reader)))
         log.info("alerts on: %s, channel %s", store.describe(), policy.channel)
     jobs.append(HistoryRecorder(reader, jobs_store, interval))
     log.info("balance history on: a sample every %gs in %s", interval, store.describe())
@@ -175,8 +207,25 @@ def build_checks(
                 retry_seconds=interval,
                 alert_status=alert_status,
                 subaccounts=ctx.subaccounts,
+                explain=digest_explainer(reader, jobs_store),
             )
         )
         log.info("daily digest on: %s, channel %s", digest.time_text, digest.channel)
     standby = min([interval] + ([settings.alerts.interval_seconds] if settings.alerts else []))
     return BackgroundChecks(jobs, standby_seconds=standby, lock=lock)
+
+
+def alert_explainer(reader: BalanceReader) -> Callable[[int, int], Explanation | None]:
+    """What moved the account's balance between two times, for an alert's line (bot.why)."""
+    from bot.why import alert_explanation
+
+    source = cast("ActivitySource", reader.source)  # the Kalshi client
+    return lambda since, until: alert_explanation(source, since, until)
+
+
+def digest_explainer(reader: BalanceReader, store: Store) -> Callable[[], Explanation | None]:
+    """Where the last 24 h went, for the digest's line, through /balance why's shared read (bot.why)."""
+    from bot.why import digest_explanation
+
+    source = cast("ActivitySource", reader.source)
+    return lambda: digest_explanation(reader, source, store)

@@ -44,6 +44,8 @@ def run_checks(settings: Settings | None, problems: list[str]) -> Iterator[Check
     if settings is None:
         return
     yield from check_kalshi(settings)
+    if settings.realtime and not problems:
+        yield check_realtime(settings)
     if problems:
         yield None, "Slack tokens and the store: not checked (fix the configuration first)"
         return
@@ -61,6 +63,16 @@ def run_checks(settings: Settings | None, problems: list[str]) -> Iterator[Check
             access = Access(settings.slack.allowed_users, settings.slack.allowed_channels)
             for warning in posting_channel_warnings(settings.posting_channels(), access):
                 yield None, f"channels: {warning}"
+
+
+def check_realtime(settings: Settings) -> tuple[bool | None, str]:
+    """Kalshi's WebSocket: connected and subscribed to fills, or why not (BALANCE_REALTIME)."""
+    from bot.kalshi.signer import KalshiAuth
+    from bot.kalshi.websocket import probe
+    from bot.kalshi.ws_status import check_line
+
+    auth = KalshiAuth(settings.kalshi.api_key_id.reveal(), settings.kalshi.private_key)
+    return check_line(probe(settings.kalshi.ws_url, auth, timeout=5))
 
 
 def describe(settings: Settings) -> str:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, tzinfo
 
-from bot.domain.trend import Summary, Trend, Week, summary_in, week_in
+from bot.domain.chart_series import ChartHistory
+from bot.domain.trend import DAY, Summary, Trend, Week, summary_in, week_in
 from bot.store import HistoryStore, StoreUnavailable
 
 
@@ -62,3 +64,8 @@ class HistoryView:
     def summary(self, days: int) -> Summary | None:
         now = self.wall()
         return self.store.read(lambda reads: summary_in(reads, days, now))
+
+    def chart(self, days: int, zone: tzinfo = UTC) -> ChartHistory:
+        """The last ``days`` of history, for a chart (cut into buckets by :mod:`bot.domain.chart_series`)."""
+        end = self.wall()
+        return ChartHistory(self.store.samples(end - days * DAY, end), end - days * DAY, end, zone)

@@ -72,6 +72,7 @@ def load_settings(environ: Mapping[str, str], mode: Mode = Mode.SERVE, transport
     digest = digest_settings(r) if mode is Mode.SERVE and r.get("BALANCE_DIGEST_TIME") else None
     history = history_settings(r, alerts, digest) if mode is Mode.SERVE else None
     database_url = database_url_setting(r) if history is not None else None
+    realtime = realtime_setting(r) if mode is Mode.SERVE else False
     if r.problems or kalshi is None:
         raise ConfigError(r.problems)
     return Settings(
@@ -85,7 +86,32 @@ def load_settings(environ: Mapping[str, str], mode: Mode = Mode.SERVE, transport
         history=history,
         digest=digest,
         library_log_level=library_log_level,
+        realtime=realtime and history is not None,
     )
+
+
+REALTIME_WORDS = {
+    "on": True,
+    "true": True,
+    "yes": True,
+    "1": True,
+    "off": False,
+    "false": False,
+    "no": False,
+    "0": False,
+}
+
+
+def realtime_setting(r: Reader) -> bool:
+    """BALANCE_REALTIME: on (the default) or off. It matters only where the bot checks on its own."""
+    raw = r.get("BALANCE_REALTIME")
+    if raw is None:
+        return True
+    value = REALTIME_WORDS.get(raw.lower())
+    if value is None:
+        r.problems.append("BALANCE_REALTIME must be 'on' or 'off'")
+        return True
+    return value
 
 
 def database_url_setting(r: Reader) -> Secret | None:

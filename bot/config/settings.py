@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from bot.domain.alert_state import AVAILABLE
 from bot.kalshi.signer import PrivateKey
+from bot.kalshi.ws_url import ws_url_for
 
 
 class Secret:
@@ -60,10 +61,16 @@ class KalshiSettings:
     env: str
     base_url: str
     timeout_seconds: float = 6.0  # one read, retries included
+    ws_url_override: str | None = None  # KALSHI_WS_URL, validated
 
     @property
     def demo(self) -> bool:
         return self.env == "demo"
+
+    @property
+    def ws_url(self) -> str:
+        """Kalshi's WebSocket API: KALSHI_WS_URL, else the one that goes with the REST host."""
+        return self.ws_url_override or ws_url_for(self.base_url)
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ class SlackSettings:
     port: int
     allowed_users: frozenset[str]
     allowed_channels: frozenset[str]
+    charts: bool = True  # BALANCE_CHARTS: the balance over time as a chart where Slack takes one
 
     @property
     def socket_mode(self) -> bool:
@@ -131,6 +139,7 @@ class Settings:
     history: HistorySettings | None = None  # None: no checks of its own, no store
     digest: DigestSettings | None = None
     library_log_level: str = "WARNING"  # the libraries' loggers (BOT_LOG_LEVEL_LIBRARIES)
+    realtime: bool = False  # Kalshi's WebSocket wakes the checks on fills (BALANCE_REALTIME; needs history)
 
     def posting_channels(self) -> dict[str, str]:
         """The channels the bot posts figures to on its own, by the variable that names them."""

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from bot.balance import BalanceReader
+from bot.domain.activity import Explanation
 from bot.domain.alert_machine import ENTERED, AlertEvent, Check, step
 from bot.domain.alert_state import CRITICAL, AlertState, watched_cents
 from bot.domain.levels import Levels, Policy, levels_in_force
@@ -30,6 +31,8 @@ from bot.store import AlertStore
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 600.0
+
+Explain = Callable[[int, int], "Explanation | None"]
 
 _WHAT = {  # the operator's name for each event, in log lines
     "entered": "low-balance alert",
@@ -58,16 +61,23 @@ class AlertMonitor:
         store: AlertStore,
         notifier: Notifier,
         *,
+        explain: Explain | None = None,
         wall: Callable[[], float] = time.time,
     ) -> None:
+        """``explain(since, until)``: what moved the balance between two unix seconds, for the line an
+        alert adds (read once per alert, within a deadline of its own; None: the alert goes without)."""
         self.policy = policy
         self.reader = reader
         self.store = store
         self.notifier = notifier
+        self.explain = explain
         self.wall = wall
         self._wait = 0.0  # Retry-After from a refused notice during this tick
         # (the state before, the state after) a delivered notice, until the store takes it
         self._posted: Unsaved[tuple[AlertState, AlertState]] = Unsaved(self._record_posted)
+        self._why: tuple[tuple[str, str, float], Explanation | None] | None = (
+            None  # read for an undelivered alert
+        )
 
     def levels(self) -> Levels:
         return levels_in_force(self.policy, self.store.load_config())
@@ -164,9 +174,22 @@ class AlertMonitor:
             if nxt != read:
                 self.store.save_state(nxt)
             return
-        if self._send(AlertNotice(event, balance), _what(event)):
+        why = self._explanation(event, state.last_balance_at) if event.kind == ENTERED else None
+        if self._send(AlertNotice(event, balance, why), _what(event)):
+            self._why = None
             self._posted.record((read, nxt), f"the {_what(event)}")
         # not delivered: the state stays, and the event is due again
+
+    def _explanation(self, event: AlertEvent, before: float | None) -> Explanation | None:
+        """What moved the balance since the reading before the drop: read once per alert, kept for its
+        retries until it is delivered."""
+        if self.explain is None:
+            return None
+        key = (event.kind, event.level, event.low_since)
+        if self._why is None or self._why[0] != key:
+            since = before if before is not None else event.at - self.policy.interval_seconds
+            self._why = (key, self.explain(int(since), int(event.at)))
+        return self._why[1]
 
     def _send(self, notice: Notice, what: str) -> bool:
         delivery = self.notifier.notify(notice)

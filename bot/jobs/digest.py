@@ -22,14 +22,16 @@ from decimal import Decimal
 
 from bot.balance import BalanceReader, subaccount_line_rows
 from bot.config import DigestSettings
+from bot.domain.activity import Explanation
 from bot.domain.alert_state import AlertStatus
+from bot.domain.chart_series import ChartHistory
 from bot.domain.history import SENT, SKIPPED
 from bot.domain.schedule import GRACE_SECONDS, Schedule, Slot
 from bot.history import HistoryView
 from bot.jobs.notifier import DigestNotice, Notifier
 from bot.jobs.unsaved import Unsaved
 from bot.kalshi.errors import KalshiError
-from bot.store import DigestLog
+from bot.store import DigestLog, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +63,11 @@ class DigestJob:
         retry_seconds: float,
         alert_status: Callable[[], AlertStatus] | None = None,
         subaccounts: Subaccounts | None = None,
+        explain: Callable[[], Explanation | None] | None = None,
         wall: Callable[[], float] = time.time,
     ) -> None:
+        """``explain()``: where the last 24 h went (trades, fees, settlements, deposits, withdrawals),
+        within a deadline of its own; None: the digest goes without that line."""
         self.schedule = schedule
         self.reader = reader
         self.log_store = log_store
@@ -72,6 +77,7 @@ class DigestJob:
         self.retry_seconds = retry_seconds
         self.alert_status = alert_status
         self.subaccounts = subaccounts
+        self.explain = explain
         self.wall = wall
         self._settled: str | None = None  # the last day known recorded: spares the store a query a tick
         self._posted: Unsaved[tuple[str, float]] = Unsaved(self._record_sent)  # (day, when) posted
@@ -88,6 +94,14 @@ class DigestJob:
             if retry is not None:
                 return retry
         return max(0.05, self.schedule.next(now).at - now)
+
+    def _chart(self) -> ChartHistory | None:
+        """The last 7 days for the digest's chart; without it when the history cannot be read."""
+        try:
+            return self.history.chart(7, self.schedule.zone)
+        except StoreUnavailable as exc:
+            log.warning("the daily digest goes without its chart: history store unreachable (%s)", exc.reason)
+            return None
 
     def _due(self, slot: Slot, now: float) -> float | None:
         """Post or skip the digest of ``slot``; the seconds until a retry, or None when settled."""
@@ -117,6 +131,8 @@ class DigestJob:
             trend=self.history.trend(reading.balance.balance_cents),
             alert=self.alert_status() if self.alert_status is not None else None,
             subaccounts=subaccount_line_rows(self.subaccounts, surface="the digest"),
+            chart=self._chart(),
+            why=self.explain() if self.explain is not None else None,
         )
         delivery = self.notifier.notify(notice)
         if not delivery.ok:

@@ -56,6 +56,31 @@ class BackgroundChecks:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.role = ""  # "sender" or "standby", as the log last said
+        self._pass = threading.Lock()  # one pass at a time: the loop's, or one run now (a fill)
+        self._sender = False
+        self.on_role: Callable[[bool], None] | None = (
+            None  # told when this process becomes or stops being the sender
+        )
+
+    def run_now(self, names: frozenset[str]) -> bool:
+        """Run the named jobs now (Kalshi pushed a fill), in the caller's thread, one pass at a time with
+        the loop's; only in the sender process. ``False`` when not the sender or the store is unreachable
+        (the loop's own passes then back off as usual)."""
+        with self._pass:
+            if not self._sender:
+                return False
+            for i, job in enumerate(self.jobs):
+                if job.name not in names:
+                    continue
+                try:
+                    delay = job.tick()
+                except StoreUnavailable:
+                    return False
+                except Exception:  # the caller (the real-time refresh) must outlive any one bad tick
+                    log.exception("%s failed unexpectedly; trying again later", job.name)
+                    continue
+                self._due[i] = self.clock() + delay
+        return True
 
     def describe(self) -> str:
         return ", ".join(job.name for job in self.jobs)
@@ -102,6 +127,7 @@ class BackgroundChecks:
         finally:
             for what in self._unsaved():
                 log.error("stopping with %s posted but not recorded: it may be posted again", what)
+            self._set_role(False)
             if self.lock is not None:
                 self.lock.release()
 
@@ -132,10 +158,18 @@ class BackgroundChecks:
             else:
                 log.info("another process holds the alert lock; standing by")
             self.role = role
-        if sender:
+        self._set_role(sender)
+        if not sender:
+            self._unsaved()  # posted as the sender, and the lock lost since: recorded all the same
+            return self.standby_seconds
+        with self._pass:
             return self.run_due()
-        self._unsaved()  # posted as the sender, and the lock lost since: recorded all the same
-        return self.standby_seconds
+
+    def _set_role(self, sender: bool) -> None:
+        if sender != self._sender:
+            self._sender = sender
+            if self.on_role is not None:
+                self.on_role(sender)
 
     def _unsaved(self) -> list[str]:
         """Record what the jobs posted and could not record yet; what still waits."""
@@ -162,7 +196,9 @@ class BackgroundChecks:
                 ", ".join(waiting),
             )
             return
-        self.lock.release()
+        with self._pass:
+            self._set_role(False)
+            self.lock.release()
         self.role = ""
         log.warning(
             "%d passes in a row failed on the store (%s): this process gives up the sender role so "

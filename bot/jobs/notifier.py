@@ -12,8 +12,10 @@ from decimal import Decimal
 from typing import Protocol
 
 from bot.balance import Reading
+from bot.domain.activity import Explanation
 from bot.domain.alert_machine import AlertEvent
 from bot.domain.alert_state import AlertStatus
+from bot.domain.chart_series import ChartHistory
 from bot.domain.trend import Trend
 from bot.kalshi.errors import KalshiError
 from bot.kalshi.models import Balance
@@ -25,6 +27,7 @@ class Delivery:
 
     ok: bool
     retry_after: float | None = None
+    error: str | None = None  # Slack's error code on a refusal (invalid_blocks: see the chart fallback)
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class AlertNotice:
 
     event: AlertEvent
     balance: Balance
+    why: Explanation | None = None  # what moved the balance since the reading before (a level entered)
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class DigestNotice:
     trend: Trend | None
     alert: AlertStatus | None  # None: no alert set up on this bot
     subaccounts: Sequence[tuple[int, Decimal]] | None = None
+    chart: ChartHistory | None = None  # the last 7 days, for a chart; None: the digest goes without
+    why: Explanation | None = None  # where the day went; None: it could not be read
 
 
 Notice = AlertNotice | ReadFailingNotice | ReadingAgainNotice | DigestNotice

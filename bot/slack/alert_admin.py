@@ -20,6 +20,7 @@ from bot.domain.alert_state import CRITICAL, AlertConfig, AlertStatus
 from bot.domain.levels import Levels, Policy, levels_in_force, status_of
 from bot.domain.money import AmountError, format_cents, parse_dollars
 from bot.slack.blocks import alerts as blocks
+from bot.slack.blocks.alert_status import alert_status_message
 from bot.slack.blocks.base import COMMAND, Message, escape
 from bot.slack.blocks.notices import notice_message
 from bot.store import AlertStore, StoreUnavailable
@@ -67,7 +68,7 @@ class AlertAdmin:
 
     @_store_reachable
     def describe(self) -> Message:
-        return blocks.alert_status_message(self.status())
+        return alert_status_message(self.status())
 
     def _refusal(self, user_id: str) -> Message | None:
         if user_id in self.admins:

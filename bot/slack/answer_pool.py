@@ -24,6 +24,7 @@ from slack_bolt import Ack, Respond
 
 from bot.slack.blocks import notices
 from bot.slack.blocks.base import Message
+from bot.slack.chart_fallback import CHARTS, EPHEMERAL, HTTP_400
 
 log = logging.getLogger(__name__)
 
@@ -105,19 +106,29 @@ class AnswerPool:
         if not response_url:
             log.error("could not deliver the reply: the request had no response_url")
             return
-        payload = {**message.ephemeral(), "replace_original": replace}
         self.acks_first.wait_for_quiet()
-        try:
-            response = self._http.post(response_url, json=payload)
-        except httpx.HTTPError as exc:  # Slack's side failed: log it and keep serving
-            log.error("could not deliver the reply to Slack's response_url: %s", type(exc).__name__)
-            return
-        if response.status_code != 200:
+        outcome = CHARTS.send(
+            EPHEMERAL,
+            message.blocks,
+            lambda blocks: self._post(response_url, Message(message.text, blocks), replace=replace),
+            lambda sent: HTTP_400 if isinstance(sent, httpx.Response) and sent.status_code == 400 else None,
+        )
+        if isinstance(outcome, httpx.HTTPError):  # Slack's side failed: log it and keep serving
+            log.error("could not deliver the reply to Slack's response_url: %s", type(outcome).__name__)
+        elif outcome.status_code != 200:
             log.error(
                 "Slack refused the reply on its response_url: HTTP %d %s",
-                response.status_code,
-                response.text[:200],
+                outcome.status_code,
+                outcome.text[:200],
             )
+
+    def _post(
+        self, response_url: str, message: Message, *, replace: bool
+    ) -> httpx.Response | httpx.HTTPError:
+        try:
+            return self._http.post(response_url, json={**message.ephemeral(), "replace_original": replace})
+        except httpx.HTTPError as exc:
+            return exc
 
 
 def ack_and_answer(

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.domain.activity import alert_line, digest_line
 from bot.domain.alert_machine import CLEARED, ENTERED, NO_LONGER_CRITICAL, RECOVERED, REMINDER
 from bot.domain.numbers import seconds_number
 from bot.jobs.notifier import (
@@ -20,8 +21,10 @@ from bot.jobs.notifier import (
     ReadingAgainNotice,
 )
 from bot.slack.blocks import alerts as alert_blocks
-from bot.slack.blocks.base import Message
+from bot.slack.blocks.alert_status import alert_status_message
+from bot.slack.blocks.base import Message, slack_date
 from bot.slack.blocks.digest import digest_message
+from bot.slack.chart_fallback import charted_poster
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +58,13 @@ def make_poster(client: WebClient, channel: str) -> Callable[[Message], Delivery
                 advice,
                 wait,
             )
-            return Delivery(False, _seconds(retry_after))
+            return Delivery(False, _seconds(retry_after), error)
         except (SlackClientError, OSError) as exc:
             log.error("could not reach Slack to post to %s: %s", channel, type(exc).__name__)
             return Delivery(False)
         return Delivery(True)
 
-    return post
+    return charted_poster(post)  # a refused chart: the same message again without it
 
 
 def _seconds(value: str | None) -> float | None:
@@ -103,7 +106,10 @@ class SlackNotifier:
         crossing = alert_blocks.Crossing.of(event, notice.balance, demo=self.demo)
         mentions = self.mentions if event.mention else ()
         if event.kind in (ENTERED, REMINDER):
-            return alert_blocks.low_balance_message(crossing, mentions, reminder=event.kind == REMINDER)
+            why = None if notice.why is None else alert_line(notice.why, lambda ts: slack_date(ts, "{time}"))
+            return alert_blocks.low_balance_message(
+                crossing, mentions, reminder=event.kind == REMINDER, why=why
+            )
         if event.kind == NO_LONGER_CRITICAL:
             return alert_blocks.above_critical_message(crossing)
         if event.kind == CLEARED:
@@ -112,7 +118,7 @@ class SlackNotifier:
         return alert_blocks.recovered_message(crossing)
 
     def _digest(self, notice: DigestNotice) -> Message:
-        alert = None if notice.alert is None else alert_blocks.alert_status_message(notice.alert, quiet=True)
+        alert = None if notice.alert is None else alert_status_message(notice.alert, quiet=True)
         return digest_message(
             notice.reading,
             day=notice.day,
@@ -120,4 +126,6 @@ class SlackNotifier:
             alert=alert,
             subaccounts=notice.subaccounts,
             demo=self.demo,
+            chart=notice.chart,
+            where_it_went=None if notice.why is None else digest_line(notice.why),
         )

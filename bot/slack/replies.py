@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.balance import subaccount_line_rows
+from bot.domain.chart_series import ChartHistory
 from bot.domain.trend import Trend
 from bot.kalshi.errors import KalshiError
 from bot.slack import command_parser
@@ -19,6 +20,8 @@ from bot.slack.blocks import home as home_blocks
 from bot.slack.blocks import notices
 from bot.slack.blocks import subaccounts as subaccount_blocks
 from bot.slack.blocks.base import Message
+from bot.slack.blocks.chart import WEEK
+from bot.slack.chart_fallback import CHARTS, EPHEMERAL, HOME, INVALID_BLOCKS
 from bot.slack.context import BotContext
 from bot.store import StoreUnavailable
 
@@ -54,6 +57,21 @@ def _trend(ctx: BotContext, current_cents: int) -> tuple[Trend | None, str | Non
         return None, "an unexpected error"
 
 
+def _chart(ctx: BotContext, days: int, surface: str) -> ChartHistory | None:
+    """The last ``days`` of history for a chart on ``surface``; ``None`` where charts are left out, and
+    (with a log line) when the store cannot be read: the message goes without its chart."""
+    if ctx.history is None or not CHARTS.allows(surface):
+        return None
+    try:
+        return ctx.history.chart(days)
+    except StoreUnavailable as exc:
+        log.warning("a chart left out: history store unreachable (%s)", exc.reason)
+        return None
+    except Exception as exc:  # noqa: BLE001 - sqlite3 or psycopg: the figures still go out
+        log.error("could not read the balance history for a chart: %s", type(exc).__name__)
+        return None
+
+
 def history_reply(ctx: BotContext, days: int) -> Message:
     """From the store only: Kalshi is not asked."""
     if ctx.history is None:
@@ -65,7 +83,7 @@ def history_reply(ctx: BotContext, days: int) -> Message:
         return history_blocks.history_unreachable_message(exc.reason)
     if summary is None:
         return history_blocks.no_history_message(ctx.history.interval_seconds)
-    return history_blocks.history_message(summary, demo=ctx.demo)
+    return history_blocks.history_message(summary, demo=ctx.demo, chart=_chart(ctx, days, EPHEMERAL))
 
 
 def subaccounts_reply(ctx: BotContext, *, fresh: bool) -> Message:
@@ -128,6 +146,7 @@ def home_for(ctx: BotContext, user: str | None, *, fresh: bool) -> home_blocks.V
         alert=alert,
         subaccounts=subaccount_line_rows(ctx.subaccounts, surface="the Home tab"),
         demo=ctx.demo,
+        chart=_chart(ctx, WEEK, HOME),
     )
 
 
@@ -138,9 +157,30 @@ def publish_home(ctx: BotContext, client: WebClient, user: str, *, fresh: bool) 
     except Exception:
         log.exception("unexpected error while preparing the Home tab")
         view = home_blocks.home_failed_view()
+    outcome = CHARTS.send(
+        HOME, view["blocks"], lambda blocks: _publish(client, user, {**view, "blocks": blocks}), _refused
+    )
+    if isinstance(outcome, SlackApiError):
+        log.error("Slack refused to publish the Home tab: %s", _error(outcome))
+    elif outcome is not None:
+        log.error("could not reach Slack to publish the Home tab: %s", type(outcome).__name__)
+
+
+def _publish(client: WebClient, user: str, view: home_blocks.View) -> Exception | None:
+    """views.publish; the exception instead of raising it (None: published)."""
     try:
         client.views_publish(user_id=user, view=view)
-    except SlackApiError as exc:
-        log.error("Slack refused to publish the Home tab: %s", exc.response.get("error", "unknown_error"))
     except (SlackClientError, OSError) as exc:
-        log.error("could not reach Slack to publish the Home tab: %s", type(exc).__name__)
+        return exc
+    return None
+
+
+def _error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error", "unknown_error"))
+
+
+def _refused(outcome: Exception | None) -> str | None:
+    """Slack's refusal of the blocks themselves (the chart fallback's cue)."""
+    if isinstance(outcome, SlackApiError) and _error(outcome) == INVALID_BLOCKS:
+        return INVALID_BLOCKS
+    return None

@@ -5,20 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.alert_machine import WATCH_CHANGED, AlertEvent
-from bot.domain.alert_state import AVAILABLE, CRITICAL, TOTAL, AlertStatus, watched_cents
+from bot.domain.alert_state import AVAILABLE, CRITICAL, TOTAL, watched_cents
 from bot.domain.money import format_cents
 from bot.kalshi.errors import KalshiError
 from bot.kalshi.models import Balance
 from bot.slack.blocks.base import (
     Message,
     build,
-    clip,
     code,
     context,
     error_emoji,
     error_lines,
     error_parts,
-    escape,
     fields,
     figure_lines,
     figure_texts,
@@ -29,7 +27,7 @@ from bot.slack.blocks.base import (
 )
 
 
-def _when(ts: float) -> str:
+def when(ts: float) -> str:
     return slack_date(int(ts), "{date_short_pretty} at {time}")
 
 
@@ -55,22 +53,6 @@ def mention_markup(mention: str) -> str:
     if mention.startswith("S"):
         return f"<!subteam^{mention}>"
     return f"<@{mention}>"
-
-
-def mention_label(mention: str) -> str:
-    """The same entry for a status reply: names users, never notifies anyone."""
-    if mention in {"here", "channel"}:
-        return f"@{mention}"
-    if mention.startswith("S"):
-        return f"user group {mention}"
-    return f"<@{mention}>"
-
-
-def quiet_label(mention: str) -> str:
-    """The same entry for a channel message that must not notify anyone (the digest): as code, unparsed."""
-    if mention in {"here", "channel"}:
-        return code(f"@{mention}")
-    return code(mention)
 
 
 def watch_label(watch: str) -> str:
@@ -130,8 +112,11 @@ class Crossing:
         return duration_text(self.at - self.low_since)
 
 
-def low_balance_message(c: Crossing, mentions: tuple[str, ...] = (), *, reminder: bool = False) -> Message:
-    """A warning or a critical alert (or its reminder); ``mentions`` are validated entries."""
+def low_balance_message(
+    c: Crossing, mentions: tuple[str, ...] = (), *, reminder: bool = False, why: str | None = None
+) -> Message:
+    """A warning or a critical alert (or its reminder); ``mentions`` are validated entries; ``why``: one
+    line on what moved the balance since the reading before the drop."""
     critical = c.level == CRITICAL
     level_name = "critical level" if critical else "warning level"
     watched, level = c.watched_text, format_cents(c.level_cents)
@@ -146,6 +131,8 @@ def low_balance_message(c: Crossing, mentions: tuple[str, ...] = (), *, reminder
         f"{title}{c.demo_tag}: {watch_label(c.watch)} {watched} is below the {level} {level_name} "
         f"by {shortfall} ({utc_text(c.at)}). Low for {low_for}."
     )
+    if why is not None:
+        text += f" {why}."
     if tags:
         text += f" {tags}"
     emoji = ":rotating_light:" if critical else ":warning:"
@@ -158,9 +145,11 @@ def low_balance_message(c: Crossing, mentions: tuple[str, ...] = (), *, reminder
             f"*Low for*\n{low_for}",
         ),
     ]
+    if why is not None:
+        body.append(context(why))  # our words, Kalshi's counts and amounts, a Slack date: no person's text
     if tags:
         body.append(section(tags))
-    body.append(context(f"Checked {_when(c.at)} · watching the {watch_label(c.watch)}"))
+    body.append(context(f"Checked {when(c.at)} · watching the {watch_label(c.watch)}"))
     return Message(text, build(*body))
 
 
@@ -194,7 +183,7 @@ def _not_yet_recovered_message(c: Crossing, mentions: tuple[str, ...], level_nam
     ]
     if tags:
         body.append(section(tags))
-    body.append(context(f"Checked {_when(c.at)} · watching the {watch_label(c.watch)}"))
+    body.append(context(f"Checked {when(c.at)} · watching the {watch_label(c.watch)}"))
     return Message(text, build(*body))
 
 
@@ -216,7 +205,7 @@ def above_critical_message(c: Crossing) -> Message:
                 f"*Recovered at*\n{recovery}",
                 f"*Low for*\n{c.low_for()}",
             ),
-            context(f"Checked {_when(c.at)} · watching the {watch_label(c.watch)}"),
+            context(f"Checked {when(c.at)} · watching the {watch_label(c.watch)}"),
         ),
     )
 
@@ -233,7 +222,7 @@ def recovered_message(c: Crossing) -> Message:
         build(
             header(f":white_check_mark: Kalshi balance recovered{c.demo_tag}"),
             fields(*c.figure_fields(), f"*Warning level*\n{level}", f"*Was low for*\n{c.low_for()}"),
-            context(f"Checked {_when(c.at)} · low since {_when(c.low_since)}"),
+            context(f"Checked {when(c.at)} · low since {when(c.low_since)}"),
         ),
     )
 
@@ -258,13 +247,13 @@ def alert_cleared_message(c: Crossing) -> Message:
             header(f":information_source: Low-balance alert cleared{c.demo_tag}"),
             section(said),
             fields(*c.figure_fields(), f"*Warning level*\n{level}"),
-            context(f"Checked {_when(c.at)} · low since {_when(c.low_since)}"),
+            context(f"Checked {when(c.at)} · low since {when(c.low_since)}"),
         ),
     )
 
 
 def alert_read_failure_message(error: KalshiError, failures: int, *, demo: bool = False) -> Message:
-    plain, shown = error_parts(error, _when)
+    plain, shown = error_parts(error, when)
     demo_tag = " (DEMO)" if demo else ""
     lead = (
         f"Cannot read the Kalshi balance{demo_tag} for low-balance alerts: {failures} checks in a row failed."
@@ -285,64 +274,3 @@ def alert_reading_again_message(balance: Balance, *, demo: bool = False) -> Mess
         "Low-balance alerts are back on watch."
     )
     return Message(text, build(section(f":arrows_counterclockwise: {text}")))
-
-
-def alert_status_message(s: AlertStatus, *, quiet: bool = False) -> Message:
-    """``/balance alert``'s status; ``quiet``: for a channel message (the digest), naming the people the
-    alerts mention without notifying them."""
-    if s.warning_cents is None:
-        head = f"Low-balance alert is *off* (channel <#{s.channel}>)."
-        plain = "Low-balance alert is off."
-        lines: list[str] = []
-        plain_mentions = ""
-    else:
-        state = s.state.upper()
-        warning = format_cents(s.warning_cents)
-        critical = format_cents(s.critical_cents) if s.critical_cents is not None else None
-        levels = f"warning below *{warning}*"
-        plain_levels = f"warning below {warning}"
-        if critical is not None:
-            levels += f", critical below *{critical}*"
-            plain_levels += f", critical below {critical}"
-        else:
-            plain_levels += ", no critical level"
-        watched = watch_label(s.watch)
-        head = f"Low-balance alert: {levels}, on the {watched}, posted in <#{s.channel}>. State: *{state}*."
-        plain = f"Low-balance alert: {plain_levels}, on the {watched}, state {state}."
-        lines = []
-        if s.recovery_cents is not None:
-            lines.append(f"recovery at {format_cents(s.recovery_cents)}")
-        if s.critical_recovery_cents is not None:
-            lines.append(f"no longer critical at {format_cents(s.critical_recovery_cents)}")
-        if s.ignored_critical_cents is not None:
-            lines.append(
-                f"critical level {format_cents(s.ignored_critical_cents)} ignored: "
-                "it is not below the warning level"
-            )
-        who = ", ".join((quiet_label if quiet else mention_label)(m) for m in s.mentions)
-        lines.append(f"mentions: {who}" if who else "mentions: nobody")
-        plain_who = ", ".join(m if m[0].isupper() else f"@{m}" for m in s.mentions)
-        plain_mentions = f"mentions: {plain_who}" if plain_who else "mentions: nobody"
-        if s.state != "ok" and s.low_since is not None:
-            lines.append(f"low since {_when(s.low_since)}")
-        if s.state == CRITICAL and s.critical_since is not None:
-            lines.append(f"critical since {_when(s.critical_since)}")
-    plain_lines = [ln if not ln.startswith("mentions:") else plain_mentions for ln in lines]
-    plain_lines = [ln for ln in plain_lines if "<" not in ln]
-    if s.last_check_at is not None:
-        lines.append(f"Last check {_when(s.last_check_at)}")
-        plain_lines.append(f"last check {utc_text(s.last_check_at)}")
-    if s.last_balance_cents is not None:
-        lines.append(f"last balance {format_cents(s.last_balance_cents)}")
-        plain_lines.append(lines[-1])
-    if s.last_portfolio_cents is not None:
-        lines.append(f"portfolio value {format_cents(s.last_portfolio_cents)}")
-        plain_lines.append(lines[-1])
-    if s.last_error:
-        lines.append(f"last error: {clip(escape(s.last_error), 300)}")
-        plain_lines.append(lines[-1])
-    if s.last_check_at is None:
-        lines.append("no check yet")
-        plain_lines.append(lines[-1])
-    text = f"{plain} {'; '.join(plain_lines)}."
-    return Message(text, build(section(head), context(" · ".join(lines))))

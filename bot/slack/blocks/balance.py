@@ -15,11 +15,11 @@ from bot.slack.blocks.base import (
     Block,
     Message,
     build,
-    code,
     context,
     error_emoji,
     error_lines,
     error_parts,
+    error_tags,
     fields,
     figure_lines,
     figure_texts,
@@ -112,12 +112,7 @@ def _slack_when(ts: int) -> str:
 
 
 def error_message(error: KalshiError, *, demo: bool = False, view: View = None) -> Message:
-    tags = []
-    if error.status is not None:
-        tags.append(f"HTTP {error.status}")
-    if error.code:
-        tags.append(f"code {code(error.code)}")
-    tag_text = f" ({', '.join(tags)})" if tags else ""
+    tag_text = error_tags(error)
     plain, shown = error_parts(error, _slack_when)
     lines = error_lines(error)
     demo_tag = " (DEMO)" if demo else ""

@@ -150,6 +150,16 @@ def error_emoji(error: KalshiError, otherwise: str = ":warning:") -> str:
     return ":construction:" if error.maintenance is not None else otherwise
 
 
+def error_tags(error: KalshiError) -> str:
+    """`` (HTTP 500, code `x`)`` after a failed read's sentence, or nothing."""
+    tags = []
+    if error.status is not None:
+        tags.append(f"HTTP {error.status}")
+    if error.code:
+        tags.append(f"code {code(error.code)}")
+    return f" ({', '.join(tags)})" if tags else ""
+
+
 def error_lines(error: KalshiError) -> list[str]:
     """The context lines under a failed read: Kalshi's details and service, and our hint."""
     lines = []

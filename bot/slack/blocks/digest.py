@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from bot.balance import Reading
+from bot.domain.chart_series import ChartHistory
 from bot.domain.trend import Trend
 from bot.slack.blocks.base import (
     DEMO_NOTE,
@@ -14,6 +15,7 @@ from bot.slack.blocks.base import (
     Message,
     build,
     context,
+    escape,
     fields,
     figure_lines,
     figure_texts,
@@ -21,6 +23,7 @@ from bot.slack.blocks.base import (
     section,
     slack_date,
 )
+from bot.slack.blocks.chart import WEEK, chart_blocks
 from bot.slack.blocks.history import since_times
 from bot.slack.blocks.subaccounts import subaccount_line
 
@@ -33,7 +36,11 @@ def digest_message(
     alert: Message | None,
     subaccounts: Sequence[tuple[int, Decimal]] | None = None,
     demo: bool = False,
+    chart: ChartHistory | None = None,
+    where_it_went: str | None = None,
 ) -> Message:
+    """``chart``: the last 7 days' history (the job reads it from the store, with the
+    digest's zone for the labels), drawn as a chart under the sparkline, which stays."""
     b = reading.balance
     available, portfolio, total = figure_texts(b)
     demo_tag = " (DEMO)" if demo else ""
@@ -57,10 +64,14 @@ def digest_message(
     if spark:
         blocks.append(section(f"*Last 7 days* `{spark}`"))
         text += f" Last 7 days {spark}."
+    blocks += chart_blocks(chart, days=WEEK, demo=demo)
     subs = subaccount_line(subaccounts)
     if subs is not None:
         blocks.append(context(subs))
         text += f" {subs}."
+    if where_it_went is not None:  # our own words and Kalshi's figures: no person's text
+        blocks.append(context(escape(where_it_went)))
+        text += f" {where_it_went}."
     if alert is not None:
         blocks += alert.blocks
         text += f" {alert.text}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from bot.domain.chart_series import ChartHistory
 from bot.domain.money import format_cents
 from bot.domain.trend import Point, Summary, Trend
 from bot.slack.blocks.base import (
@@ -18,6 +19,7 @@ from bot.slack.blocks.base import (
     section,
     slack_date,
 )
+from bot.slack.blocks.chart import chart_blocks
 
 
 def since_times(since: float) -> tuple[str, str]:
@@ -61,7 +63,9 @@ def _figure(label: str, point: Point) -> str:
     return f"*{label}*\n{format_cents(point.cents)}\n{_when(point)}"
 
 
-def history_message(summary: Summary, *, demo: bool) -> Message:
+def history_message(summary: Summary, *, demo: bool, chart: ChartHistory | None = None) -> Message:
+    """``chart``: the period's history, drawn as a chart above the sparkline (which stays, as do the
+    figures and the text, for the clients and surfaces that take no chart)."""
     demo_tag = " (DEMO)" if demo else ""
     title = f"Kalshi balance, last {summary.days} days{demo_tag}"
     text = (
@@ -75,6 +79,7 @@ def history_message(summary: Summary, *, demo: bool) -> Message:
         notes.insert(0, DEMO_NOTE)
     blocks = build(
         header(title),
+        *chart_blocks(chart, days=summary.days, demo=demo),
         section(f"`{summary.sparkline}`\n*Change over the period:* {summary.change}"),
         fields(
             _figure("First", summary.first),

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.balance import Reading
+from bot.domain.chart_series import ChartHistory
 from bot.domain.trend import Trend
 from bot.kalshi.errors import KalshiError
 from bot.slack.blocks.base import (
@@ -25,6 +26,7 @@ from bot.slack.blocks.base import (
     section,
     slack_date,
 )
+from bot.slack.blocks.chart import WEEK, chart_blocks
 from bot.slack.blocks.history import trend_lines, trend_unavailable_lines
 from bot.slack.blocks.subaccounts import subaccount_line
 
@@ -61,9 +63,11 @@ def home_view(
     alert: Message | None,
     subaccounts: Sequence[tuple[int, Decimal]] | None = None,
     demo: bool = False,
+    chart: ChartHistory | None = None,
     history_unavailable: str | None = None,
 ) -> View:
-    """``history_unavailable``: why the history could not be read (the trend goes without)."""
+    """``chart``: the last 7 days' history, drawn as a chart under the sparkline (which stays);
+    ``history_unavailable``: why the history could not be read (the trend goes without)."""
     b = reading.balance
     demo_tag = " (DEMO)" if demo else ""
     blocks: list[Block] = [
@@ -83,6 +87,7 @@ def home_view(
         blocks.append(
             context("This bot keeps no balance history (its operator sets BALANCE_HISTORY_INTERVAL).")
         )
+    blocks += chart_blocks(chart, days=WEEK, demo=demo)
     subs = subaccount_line(subaccounts)
     if subs is not None:
         blocks.append(context(subs))

@@ -1,6 +1,7 @@
 """``/balance``: acknowledged at once; the figures go in the ack when already in hand (and no history is
 kept, which needs a store read), otherwise they are read on the answer pool and sent through the
-response_url. ``/balance history`` reads the store on the answer pool."""
+response_url. ``/balance history`` reads the store on the answer pool, ``/balance why`` Kalshi's activity
+(bot.why) too."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.slack.blocks.balance import View
 from bot.slack.blocks.base import COMMAND
 from bot.slack.context import BotContext
 from bot.slack.replies import alert_reply, cached_view, history_reply, view_reply
+from bot.slack.why_reply import why_reply
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,9 @@ def register(app: App, ctx: BotContext) -> None:
                 ack_and_answer(ctx.background, ack, respond, partial(view_reply, ctx, view, fresh=False))
         elif isinstance(parsed, command_parser.ShowHistory):
             ack_and_answer(ctx.background, ack, respond, partial(history_reply, ctx, parsed.days))
+        elif isinstance(parsed, command_parser.ShowWhy):
+            render = partial(why_reply, ctx, parsed.period, parsed.subaccount)
+            ack_and_answer(ctx.background, ack, respond, render)
         else:
             ack_and_answer(ctx.background, ack, respond, partial(alert_reply, ctx, parsed, user or ""))
 
