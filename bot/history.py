@@ -12,8 +12,11 @@ from collections.abc import Callable
 from datetime import UTC, tzinfo
 
 from bot.domain.chart_series import ChartHistory
+from bot.domain.history import Sample
 from bot.domain.trend import DAY, Summary, Trend, Week, summary_in, week_in
 from bot.store import HistoryStore, StoreUnavailable
+
+CHART_SLOT_SECONDS = 900.0
 
 
 class _Flight:
@@ -66,6 +69,16 @@ class HistoryView:
         return self.store.read(lambda reads: summary_in(reads, days, now))
 
     def chart(self, days: int, zone: tzinfo = UTC) -> ChartHistory:
-        """The last ``days`` of history, for a chart (cut into buckets by :mod:`bot.domain.chart_series`)."""
+        """The last ``days`` of history, for a chart (cut into buckets by :mod:`bot.domain.chart_series`):
+        the last sample of each quarter of an hour (UTC), a bounded number whatever the check interval.
+        Every zone's hours and days are whole quarters of an hour (its offsets are), so each bucket of the
+        chart keeps its own last sample, and an empty one stays empty: the same chart as from every row."""
         end = self.wall()
-        return ChartHistory(self.store.samples(end - days * DAY, end), end - days * DAY, end, zone)
+        start = end - days * DAY
+        since = start // CHART_SLOT_SECONDS * CHART_SLOT_SECONDS
+        rows = [
+            Sample(b.last_at, b.last_cents, b.last_portfolio_cents, b.low_cents, b.high_cents)
+            for b in self.store.buckets(since, end, CHART_SLOT_SECONDS)
+            if b.last_at >= start
+        ]
+        return ChartHistory(rows, start, end, zone)

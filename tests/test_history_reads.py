@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import UTC, datetime
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -215,3 +216,39 @@ def test_a_surface_reads_a_bounded_number_of_rows_whatever_the_history_holds(tmp
         assert rows <= WIDTHS[days] + 4 and summary == reference_summary(aged, days, NOW)
     store.close()
     fresh.close()
+
+
+def test_a_chart_from_quarter_hour_buckets_is_the_chart_from_every_row(new_store: StoreFactory) -> None:
+    """The chart reads the last sample of each quarter of an hour; cut into hours or days in any zone
+    (offsets of 30 and 45 minutes, a daylight-saving change), it is the chart of every row."""
+    from zoneinfo import ZoneInfo
+
+    from bot.domain.chart_series import ChartHistory, chart_series
+
+    rng = random.Random(7)
+    store = new_store()
+    dst = datetime(2026, 11, 1, 6, tzinfo=UTC).timestamp()  # 02:00 in New York, back to 01:00
+    around = [
+        Sample.reading(dst - DAY + i * 420.0 + rng.random(), 1000_00 + rng.randint(0, 99), 5)
+        for i in range(400)
+    ]
+    history = random_history(rng, 3000) + around
+    fill(store, history)
+    for now in (NOW, NOW - 1.5 * DAY + rng.random() * 900, dst + 20 * 3600):
+        for zone_name in ("UTC", "Asia/Kolkata", "Asia/Kathmandu", "America/New_York"):
+            zone = ZoneInfo(zone_name)
+            for days in (1, 7, 30, 90):
+                view = HistoryView(store, 60, wall=lambda now=now: now)  # type: ignore[misc]
+                bounded = view.chart(days, zone)
+                every = ChartHistory(history, now - days * DAY, now, zone)
+                assert len(bounded.samples) <= days * 96 + 1
+                for points in (12, 30, 200):
+                    assert chart_series(bounded, max_points=points) == chart_series(
+                        every, max_points=points
+                    ), (
+                        now,
+                        zone_name,
+                        days,
+                        points,
+                    )
+    store.close()
