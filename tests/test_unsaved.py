@@ -59,6 +59,19 @@ def down_after_posting(post: Callable[[Message], Delivery], store: Outage) -> Ca
     return posted
 
 
+def through_the_outage(job: AlertMonitor | DigestJob, clock: Any, store: Outage, until: float) -> None:
+    """A pass a minute while the store is down until ``until`` (each fails at once, having done nothing
+    else), then the store is back and two passes run."""
+    while clock.now < until:
+        clock.now += 60
+        with pytest.raises(StoreUnavailable):
+            job.tick()
+    store.down = False
+    clock.now += 60
+    job.tick()
+    job.tick()
+
+
 @pytest.mark.parametrize("passes", [1, 10, 100])
 def test_an_alert_posted_before_an_outage_is_recorded_after_it_and_not_posted_again(
     new_store: StoreFactory, passes: int
@@ -71,14 +84,7 @@ def test_an_alert_posted_before_an_outage_is_recorded_after_it_and_not_posted_ag
     with pytest.raises(StoreUnavailable):
         monitor.tick()  # posted, not recorded
     assert channel.delivered == ["low"] and monitor.settle() == "the low-balance alert"
-    for _ in range(passes):  # the loop tries again while the store is down: nothing else is done
-        clock.now += 60
-        with pytest.raises(StoreUnavailable):
-            monitor.tick()
-    store.down = False
-    clock.now += 60
-    monitor.tick()
-    monitor.tick()
+    through_the_outage(monitor, clock, store, clock.now + passes * 60)
     assert channel.delivered == ["low"] and store.load_state().state == WARNING
     assert monitor.settle() is None
     store.store.close()
@@ -108,14 +114,7 @@ def test_a_digest_posted_before_an_outage_is_posted_once_and_recorded_as_sent(
     with pytest.raises(StoreUnavailable):
         digest.tick()
     assert len(channel.posted) == 1 and digest.settle() == "the daily digest of 2026-11-26"
-    while clock.now < NINE_AM + outage_minutes * 60:
-        clock.now += 60
-        with pytest.raises(StoreUnavailable):
-            digest.tick()
-    store.down = False
-    clock.now += 60
-    digest.tick()
-    digest.tick()
+    through_the_outage(digest, clock, store, NINE_AM + outage_minutes * 60)
     assert len(channel.posted) == 1 and store.digest_status("2026-11-26") == SENT
     store.store.close()
 

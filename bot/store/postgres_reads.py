@@ -10,13 +10,13 @@ import psycopg
 
 from bot.domain.buckets import Bucket
 from bot.domain.history import COLUMNS, Sample
+from bot.store.history_sql import SELECT_SAMPLES, oldest_query
 
-_SELECT = f"SELECT {', '.join(COLUMNS)} FROM balance_history"  # noqa: S608 - our own column names
 _LAST = f"""
 SELECT {", ".join("h." + c for c in COLUMNS)}
 FROM unnest(%s::float8[]) WITH ORDINALITY AS t(upto, i)
 LEFT JOIN LATERAL (
-    {_SELECT} WHERE at = (SELECT max(at) FROM balance_history WHERE at <= t.upto AND at >= %s::float8)
+    {SELECT_SAMPLES} WHERE at = (SELECT max(at) FROM balance_history WHERE at <= t.upto AND at >= %s::float8)
     ORDER BY resolution DESC LIMIT 1
 ) h ON true
 ORDER BY t.i
@@ -51,13 +51,8 @@ class PostgresReads:
         low_cents: int | None = None,
         high_cents: int | None = None,
     ) -> list[Sample]:
-        where, args = "at >= %s::float8 AND at <= %s::float8", [float(since), float(until)]
-        if low_cents is not None:
-            where, args = where + " AND low_cents = %s", [*args, low_cents]
-        if high_cents is not None:
-            where, args = where + " AND high_cents = %s", [*args, high_cents]
-        query = f"{_SELECT} WHERE {where} ORDER BY at, resolution LIMIT %s"
-        return [Sample(*r) for r in self.cur.execute(query, (*args, limit)).fetchall()]
+        query, args = oldest_query("%s", (since, until), limit, low_cents=low_cents, high_cents=high_cents)
+        return [Sample(*r) for r in self.cur.execute(query, args).fetchall()]
 
     def last_at_or_before(self, times: Sequence[float], since: float) -> list[Sample | None]:
         found = self.cur.execute(_LAST, ([float(t) for t in times], float(since))).fetchall()

@@ -7,11 +7,11 @@ import sqlite3
 from collections.abc import Sequence
 
 from bot.domain.buckets import Bucket
-from bot.domain.history import COLUMNS, Sample
+from bot.domain.history import Sample
+from bot.store.history_sql import SELECT_SAMPLES, oldest_query
 
-_SELECT = f"SELECT {', '.join(COLUMNS)} FROM balance_history"  # noqa: S608 - our own column names
 _LAST = (
-    f"{_SELECT} WHERE at = (SELECT max(at) FROM balance_history WHERE at <= ? AND at >= ?) "  # noqa: S608
+    f"{SELECT_SAMPLES} WHERE at = (SELECT max(at) FROM balance_history WHERE at <= ? AND at >= ?) "  # noqa: S608
     "ORDER BY resolution DESC LIMIT 1"
 )
 # One row per bucket: its index (the same arithmetic as bot.domain.buckets.slot_of), its last row's
@@ -43,13 +43,8 @@ class SQLiteReads:
         low_cents: int | None = None,
         high_cents: int | None = None,
     ) -> list[Sample]:
-        where, args = "at >= ? AND at <= ?", [float(since), float(until)]
-        if low_cents is not None:
-            where, args = where + " AND low_cents = ?", [*args, low_cents]
-        if high_cents is not None:
-            where, args = where + " AND high_cents = ?", [*args, high_cents]
-        query = f"{_SELECT} WHERE {where} ORDER BY at, resolution LIMIT ?"
-        return [Sample(*r) for r in self.db.execute(query, (*args, limit))]
+        query, args = oldest_query("?", (since, until), limit, low_cents=low_cents, high_cents=high_cents)
+        return [Sample(*r) for r in self.db.execute(query, args)]
 
     def last_at_or_before(self, times: Sequence[float], since: float) -> list[Sample | None]:
         found = (self.db.execute(_LAST, (float(t), float(since))).fetchone() for t in times)
