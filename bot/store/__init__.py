@@ -5,7 +5,7 @@ One class per database, each with one ordered list of migrations: :class:`bot.st
 Beside each, the lock that makes one process the sender: :class:`bot.store.file_lock.FileSenderLock`
 and :class:`bot.store.advisory_lock.AdvisorySenderLock`.
 
-Every call has a deadline (:mod:`bot.store.sqlite_connections`; :mod:`bot.store.postgres_connection`
+Every call has a deadline (:mod:`bot.store.sqlite_connections`; :mod:`bot.store.postgres_deadlines`
 with :mod:`bot.store.watchdog`) and raises :class:`StoreUnavailable` when it runs over; people's reads
 never wait for the jobs' writes, nor hold them up. The surfaces read the history through the bounded
 reads of :class:`bot.domain.buckets.HistoryReads` (:mod:`bot.store.sqlite_reads`,

@@ -12,7 +12,8 @@ from typing import Any
 import psycopg
 
 from bot.store import StoreUnavailable
-from bot.store.postgres_connection import WRITES, Guard, connect, describe_url, failure_reason
+from bot.store.postgres_connection import connect, describe_url, failure_reason
+from bot.store.postgres_deadlines import WRITES, Guard
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,8 @@ from bot.domain import retention
 from bot.domain.alert_state import CONFIG_COLUMNS, STATE_COLUMNS, AlertConfig, AlertState
 from bot.domain.buckets import Bucket, HistoryReads
 from bot.domain.history import COLUMNS, Sample, row
-from bot.store.postgres_connection import CONNECT_WAIT_SECONDS, READS, PostgresConnection, describe_url
+from bot.store.postgres_connection import CONNECT_WAIT_SECONDS, PostgresConnection, describe_url
+from bot.store.postgres_deadlines import READS
 from bot.store.postgres_reads import PostgresReads
 
 log = logging.getLogger(__name__)

@@ -6,10 +6,10 @@
   :class:`StoreUnavailable` at once for COOL_DOWN_SECONDS (a circuit breaker), and while a connect is
   being retried after one, the others do not wait for it; the connection is waited for at most
   LOCK_WAIT_SECONDS (``busy`` while another call holds it).
-- Every call has a deadline (:class:`Limits`): on the server, a statement timeout and a lock timeout
-  set on each connection; in the client, a watchdog that cuts the connection of a call still without
-  an answer (:mod:`bot.store.watchdog`), so a server that stops answering ends the call too. An
-  overrun is logged at once, with the connection's name and the cause.
+- Every call has a deadline (:mod:`bot.store.postgres_deadlines`): on the server, a statement timeout
+  and a lock timeout set on each connection; in the client, a watchdog that cuts the connection of a
+  call still without an answer, so a server that stops answering ends the call too. An overrun is
+  logged at once, with the connection's name and the cause.
 - What psycopg (libpq) says is turned into a few words of our own: its messages name hosts and users.
 """
 
@@ -19,7 +19,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -27,7 +26,7 @@ import psycopg
 from psycopg import errors
 
 from bot.store import StoreUnavailable
-from bot.store.watchdog import WATCHDOG, cut
+from bot.store.postgres_deadlines import SLOW, WRITES, Cut, Guard, Limits, set_limits
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,26 +36,6 @@ CONNECT_WAIT_SECONDS = 1.0  # how long a caller waits for a connection being ope
 LOCK_WAIT_SECONDS = 1.0  # how long a caller waits for the connection while another uses it
 COOL_DOWN_SECONDS = 15.0  # after a failed connect, how long every use fails at once
 NO_ANSWER = "no answer"  # the reason while a first connect has not answered in CONNECT_WAIT_SECONDS
-IDLE_IN_TRANSACTION_SECONDS = 30  # the server ends a session of ours left idle inside a transaction
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How long a call may take on a connection: the server stops a statement at ``statement_seconds``
-    and a wait for a lock at ``lock_seconds``; the client cuts the connection at ``cut_seconds``."""
-
-    statement_seconds: float
-    lock_seconds: float
-    cut_seconds: float
-
-
-READS = Limits(statement_seconds=2, lock_seconds=1, cut_seconds=3)  # people's reads: /balance waits on them
-WRITES = Limits(statement_seconds=5, lock_seconds=2, cut_seconds=8)  # the checks, and the alert settings
-SLOW = Limits(statement_seconds=60, lock_seconds=2, cut_seconds=65)  # migrations, the hourly compaction
-
-
-def _ms(seconds: float) -> str:
-    return f"{int(seconds * 1000)}ms"
 
 
 def connect(url: str, limits: Limits = WRITES) -> psycopg.Connection[Any]:
@@ -78,41 +57,6 @@ def connect(url: str, limits: Limits = WRITES) -> psycopg.Connection[Any]:
         conn.close()
         raise
     return conn
-
-
-def set_limits(cur: psycopg.Cursor[Any], limits: Limits, *, local: bool) -> None:
-    """The server's timeouts, for the session or (``local``) for the transaction under way."""
-    idle = max(IDLE_IN_TRANSACTION_SECONDS, limits.cut_seconds)
-    cur.execute(
-        "SELECT set_config('statement_timeout', %s, %s), set_config('lock_timeout', %s, %s), "
-        "set_config('idle_in_transaction_session_timeout', %s, %s)",
-        (_ms(limits.statement_seconds), local, _ms(limits.lock_seconds), local, _ms(idle), local),
-    )
-
-
-class Cut(psycopg.OperationalError):
-    """The watchdog cut the connection: the server did not answer in time."""
-
-
-class Guard:
-    """Cut ``conn`` if the block has not ended in ``seconds`` (``on_cut`` runs first, to log); a block
-    that fails because of the cut raises :class:`Cut` instead of psycopg's error."""
-
-    def __init__(self, conn: psycopg.Connection[Any], seconds: float, on_cut: Callable[[], None]) -> None:
-        self.conn, self.seconds, self.on_cut = conn, seconds, on_cut
-
-    def __enter__(self) -> None:
-        def fire() -> None:
-            self.on_cut()
-            cut(self.conn)
-
-        self.alarm = WATCHDOG.arm(self.seconds, fire)
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if WATCHDOG.disarm(self.alarm):
-            self.conn.close()  # cut, perhaps just as it answered: not to be used again
-            if isinstance(exc, psycopg.Error):
-                raise Cut() from None
 
 
 # What psycopg's (libpq's) messages say, in a few words of our own: the messages themselves name hosts
