@@ -30,7 +30,10 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> float:
 
 
 def samples(database_url: str) -> int:
+    """The samples in the store (0 until the bot has created its tables)."""
     with psycopg.connect(database_url) as conn:
+        if conn.execute("SELECT to_regclass('balance_history')").fetchone() == (None,):
+            return 0
         found = conn.execute("SELECT count(*) FROM balance_history").fetchone()
     return int(found[0]) if found else 0
 
