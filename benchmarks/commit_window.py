@@ -116,7 +116,7 @@ def main() -> None:
         server = PostgresServer(bindir).start()
         try:
             store = PostgresStore(server.new_database())
-            report("PostgreSQL (127.0.0.1)", measure(store, args.messages))
+            report("PostgreSQL (127.0.0.1)", measure(store.for_jobs(), args.messages))
             store.close()
         finally:
             server.stop()

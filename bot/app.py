@@ -182,14 +182,17 @@ def build_checks(
     assert settings.history is not None
     interval = settings.history.interval_seconds
     ctx.history = HistoryView(store, interval)
+    jobs_store = store.for_jobs()  # the jobs' calls never wait behind people's reads
     jobs: list[Job] = []
+    alert_status = None
     if settings.alerts is not None:
         policy = alert_policy(settings.alerts, settings.kalshi.demo)
         ctx.alerts = AlertAdmin(policy, store, settings.alerts.admin_users)
+        alert_status = AlertAdmin(policy, jobs_store, settings.alerts.admin_users).status
         notifier = SlackNotifier.for_channel(web, policy.channel, demo=policy.demo, mentions=policy.mentions)
-        jobs.append(AlertMonitor(policy, reader, store, notifier, explain=alert_explainer(reader)))
+        jobs.append(AlertMonitor(policy, reader, jobs_store, notifier, explain=alert_explainer(reader)))
         log.info("alerts on: %s, channel %s", store.describe(), policy.channel)
-    jobs.append(HistoryRecorder(reader, store, interval))
+    jobs.append(HistoryRecorder(reader, jobs_store, interval))
     log.info("balance history on: a sample every %gs in %s", interval, store.describe())
     if settings.digest is not None:
         digest = settings.digest
@@ -197,14 +200,14 @@ def build_checks(
             DigestJob(
                 schedule=digest_schedule(digest),
                 reader=reader,
-                log_store=store,
-                history=ctx.history,
+                log_store=jobs_store,
+                history=HistoryView(jobs_store, interval),
                 notifier=SlackNotifier.for_channel(web, digest.channel, demo=settings.kalshi.demo),
                 channel=digest.channel,
                 retry_seconds=interval,
-                alert_status=ctx.alerts.status if ctx.alerts is not None else None,
+                alert_status=alert_status,
                 subaccounts=ctx.subaccounts,
-                explain=digest_explainer(reader, store),
+                explain=digest_explainer(reader, jobs_store),
             )
         )
         log.info("daily digest on: %s, channel %s", digest.time_text, digest.channel)

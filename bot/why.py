@@ -54,8 +54,8 @@ def history_store(history: HistoryView | None) -> HistoryStore | None:
 def balance_then(store: HistoryStore, start: float) -> Then | None:
     """The last sample at or before ``start`` (within :data:`THEN_TOLERANCE`), ``None`` when the history
     does not reach back that far."""
-    rows = store.samples(start - THEN_TOLERANCE, start)
-    return Then(rows[-1].at, rows[-1].balance_cents) if rows else None
+    (last,) = store.read(lambda reads: reads.last_at_or_before([start], start - THEN_TOLERANCE))
+    return Then(last.at, last.balance_cents) if last is not None else None
 
 
 def explain_window(

@@ -235,19 +235,19 @@ def test_the_breaker_waits_out_its_cool_down_before_connecting_again(database_ur
                 store.load_state()
         assert len(silent.held) == 1
     # the listener is gone: the hung connect ends (the server closed it), and a new one is refused
-    wait_until(lambda: store.connection._opening is not None and store.connection._opening.done.is_set())
+    wait_until(lambda: store.reads._opening is not None and store.reads._opening.done.is_set())
     with pytest.raises(StoreUnavailable) as failed:
         store.load_state()
     first_reason = failed.value.reason
     assert first_reason not in ("no answer", "busy"), first_reason
-    store.connection.url = database_url  # the database is back: not tried again during the cool-down...
+    store.reads.url = database_url  # the database is back: not tried again during the cool-down...
     now[0] += mod.COOL_DOWN_SECONDS - 1
     with pytest.raises(StoreUnavailable, match=first_reason):
         store.load_state()
     now[0] += 2  # ...and after it, a new connect is started, and taken by a later use
     with pytest.raises(StoreUnavailable, match=first_reason):
         store.load_state()  # not waited for while the database is known down
-    wait_until(lambda: store.connection._opening is not None and store.connection._opening.done.is_set())
+    wait_until(lambda: store.reads._opening is not None and store.reads._opening.done.is_set())
     assert store.load_state() == AlertState()
     store.close()
 

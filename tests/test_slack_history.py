@@ -22,7 +22,7 @@ def prefill(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "state.sqlite3")
     now = time.time()
     store.add_sample(Sample.reading(now - 3 * DAY, 900_00, 0))
-    store.add_sample(Sample.reading(now - 23 * 3600, 1000_00, 0))
+    store.add_sample(Sample.reading(now - 25 * 3600, 1000_00, 0))
     store.add_sample(Sample.reading(now - 40 * DAY, 500_00, 0))
     store.close()
 
@@ -35,7 +35,7 @@ def test_balance_shows_the_24h_change_and_the_sparkline(
     assert bot.command("", slack.response_url("bal")).status_code == 200
     reply = slack.wait_response("bal").body
     assert "$1,234.56" in reply["text"]
-    assert "24 h change +$234.56 (+23.5%)" in reply["text"]  # 1,234.56 against 1,000.00 23 h ago
+    assert "24 h change +$234.56 (+23.5%)" in reply["text"]  # 1,234.56 against 1,000.00 25 h ago
     blocks = json.dumps(reply["blocks"], ensure_ascii=False)
     assert "*24 h:* +$234.56 (+23.5%)" in blocks and "*7 d:* `▁" in blocks
 

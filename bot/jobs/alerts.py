@@ -5,7 +5,9 @@ Hygiene after Prometheus Alertmanager: one alert per level entered, one recovery
 (hysteresis), optional reminders of the current level, a failed read never counts as a balance, and a
 notice is recorded as sent only after it was delivered. Delivery is *at least once*: state is
 committed right after Slack accepts a post, so a crash in the instant between the two can repeat that
-one message; it can never lose one.
+one message; it can never lose one. When the store does not take that commit, the new state is kept
+in memory and committed at the start of the next check, before anything else
+(:mod:`bot.jobs.unsaved`): a store outage of any length repeats nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bot.domain.alert_machine import ENTERED, AlertEvent, Check, step
 from bot.domain.alert_state import CRITICAL, AlertState, watched_cents
 from bot.domain.levels import Levels, Policy, levels_in_force
 from bot.jobs.notifier import AlertNotice, Notice, Notifier, ReadFailingNotice, ReadingAgainNotice
+from bot.jobs.unsaved import Unsaved
 from bot.kalshi.errors import KalshiError
 from bot.kalshi.models import Balance
 from bot.store import AlertStore
@@ -70,6 +73,8 @@ class AlertMonitor:
         self.explain = explain
         self.wall = wall
         self._wait = 0.0  # Retry-After from a refused notice during this tick
+        # (the state before, the state after) a delivered notice, until the store takes it
+        self._posted: Unsaved[tuple[AlertState, AlertState]] = Unsaved(self._record_posted)
         self._why: tuple[tuple[str, str, float], Explanation | None] | None = (
             None  # read for an undelivered alert
         )
@@ -85,7 +90,24 @@ class AlertMonitor:
         """Read once and send what is due; returns the seconds until the next tick, never sooner than
         Slack asked us to wait (Retry-After) when it refused a post."""
         self._wait = 0.0
+        self._posted.flush()  # what was posted is recorded before anything else is decided
         return max(self._tick(), self._wait)
+
+    def settle(self) -> str | None:
+        return self._posted.settle()
+
+    def _record_posted(self, change: tuple[AlertState, AlertState]) -> None:
+        """Record the state after a delivered notice, unless another process changed the state since this
+        one posted (it held the sender role meanwhile, and decided on its own)."""
+        before, after = change
+        current = self.store.load_state()
+        if current == before:
+            self.store.save_state(after)
+        elif current != after:  # an earlier try's commit may have reached the store without its answer
+            log.warning(
+                "the alert state after a posted message was not recorded: another process changed it "
+                "meanwhile (and may have posted it again)"
+            )
 
     def _tick(self) -> float:
         config = self.store.load_config()
@@ -115,8 +137,7 @@ class AlertMonitor:
         self.store.save_state(state)
         due = state.failures >= self.policy.failures_before_notice and not state.failure_notice_sent
         if due and self._send(ReadFailingNotice(exc, state.failures), "cannot-read notice"):
-            state.failure_notice_sent = True
-            self.store.save_state(state)
+            self._posted.record((state, replace(state, failure_notice_sent=True)), "the cannot-read notice")
         backoff: float = self.policy.interval_seconds * 2 ** min(state.failures - 1, 10)
         return min(backoff, max(self.policy.interval_seconds, MAX_BACKOFF_SECONDS))
 
@@ -145,8 +166,8 @@ class AlertMonitor:
         )
         self.store.save_state(read)
         if read.failure_notice_sent and self._send(ReadingAgainNotice(balance), "reading-again notice"):
-            read.failure_notice_sent = False
-            self.store.save_state(read)
+            before, read = read, replace(read, failure_notice_sent=False)
+            self._posted.record((before, read), "the reading-again notice")
         nxt, event = step(read, check, levels)
         nxt = replace(nxt, watching=watch)
         if event is None:
@@ -156,7 +177,8 @@ class AlertMonitor:
         why = self._explanation(event, state.last_balance_at) if event.kind == ENTERED else None
         if self._send(AlertNotice(event, balance, why), _what(event)):
             self._why = None
-            self.store.save_state(nxt)  # not delivered: the state stays, and the event is due again
+            self._posted.record((read, nxt), f"the {_what(event)}")
+        # not delivered: the state stays, and the event is due again
 
     def _explanation(self, event: AlertEvent, before: float | None) -> Explanation | None:
         """What moved the balance since the reading before the drop: read once per alert, kept for its

@@ -4,8 +4,10 @@
   A restart reads it back, and only the holder of the sender lock runs this job (bot.jobs.loop), so
   with several processes one posts.
 - It is recorded as sent right after Slack accepts the post, never before: a refused post is tried
-  again at the next check (not sooner than Slack's Retry-After) and never recorded as sent. The one
-  window in which it could repeat is a crash (or the loss of the sender lock) in the instant between
+  again at the next check (not sooner than Slack's Retry-After) and never recorded as sent. When the
+  store does not take that record, it is kept in memory and recorded at the start of the next check,
+  before anything else (:mod:`bot.jobs.unsaved`): an outage of any length neither posts it twice nor
+  records it as skipped. The one window in which it could repeat is a crash in the instant between
   Slack's "ok" and that commit; we chose that over recording first, which could lose the day's digest.
 - Missed: when the process was not running (or Slack kept refusing) at the digest time, it is sent
   when the job runs within the hour after; later than that the day is recorded as skipped and logged.
@@ -27,6 +29,7 @@ from bot.domain.history import SENT, SKIPPED
 from bot.domain.schedule import GRACE_SECONDS, Schedule, Slot
 from bot.history import HistoryView
 from bot.jobs.notifier import DigestNotice, Notifier
+from bot.jobs.unsaved import Unsaved
 from bot.kalshi.errors import KalshiError
 from bot.store import DigestLog, StoreUnavailable
 
@@ -77,8 +80,13 @@ class DigestJob:
         self.explain = explain
         self.wall = wall
         self._settled: str | None = None  # the last day known recorded: spares the store a query a tick
+        self._posted: Unsaved[tuple[str, float]] = Unsaved(self._record_sent)  # (day, when) posted
+
+    def settle(self) -> str | None:
+        return self._posted.settle()
 
     def tick(self) -> float:
+        self._posted.flush()  # a posted digest is recorded before anything else is decided
         now = self.wall()
         slot = self.schedule.latest(now)
         if slot.day != self._settled:
@@ -130,9 +138,17 @@ class DigestJob:
         if not delivery.ok:
             log.warning("daily digest of %s not delivered; it will be tried again", slot.day)
             return max(self.retry_seconds, delivery.retry_after or 0.0)
-        if self.log_store.record_digest(slot.day, SENT, self.wall()):
-            log.info("posted the daily digest of %s to %s", slot.day, self.channel)
-        else:  # only when another process posted it too: the sender lock was lost mid-post
-            log.error("the daily digest of %s was also recorded by another process", slot.day)
-        self._settled = slot.day
+        self._posted.record((slot.day, self.wall()), f"the daily digest of {slot.day}")
         return None
+
+    def _record_sent(self, posted: tuple[str, float]) -> None:
+        day, at = posted
+        if self.log_store.record_digest(day, SENT, at):
+            log.info("posted the daily digest of %s to %s", day, self.channel)
+        else:  # another process posted it too (the sender lock was lost mid-post), or a lost answer
+            log.warning(
+                "posted the daily digest of %s, which was already recorded (%s)",
+                day,
+                self.log_store.digest_status(day),
+            )
+        self._settled = day

@@ -53,6 +53,9 @@ class HistoryRecorder:
             log.info("no history sample this time: the balance read failed (%s)", exc)
             return None
 
+    def settle(self) -> str | None:
+        return None  # posts nothing
+
     def tick(self) -> float:
         reading = self._reading()
         if reading is not None and reading is not self._recorded:

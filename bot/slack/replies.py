@@ -36,22 +36,25 @@ def balance_reply(ctx: BotContext, *, fresh: bool, subaccount: int | None = None
         log.warning("balance read failed: %s", exc)
         return balance_blocks.error_message(exc, demo=ctx.demo, view=subaccount)
     # the history is the account's: a subaccount's reply goes without its trend
-    trend = _trend(ctx, reading.balance.balance_cents) if subaccount is None else None
-    return balance_blocks.balance_message(reading, demo=ctx.demo, now=ctx.reader.clock(), trend=trend)
+    trend, why = _trend(ctx, reading.balance.balance_cents) if subaccount is None else (None, None)
+    return balance_blocks.balance_message(
+        reading, demo=ctx.demo, now=ctx.reader.clock(), trend=trend, history_unavailable=why
+    )
 
 
-def _trend(ctx: BotContext, current_cents: int) -> Trend | None:
-    """The 24 h change and sparkline; without them (and a log line) when the store cannot be read."""
+def _trend(ctx: BotContext, current_cents: int) -> tuple[Trend | None, str | None]:
+    """The 24 h change and sparkline; without them (and why, and a log line) when the store cannot be
+    read in time."""
     if ctx.history is None:
-        return None
+        return None, None
     try:
-        return ctx.history.trend(current_cents)
-    except StoreUnavailable as exc:  # a database down: the figures go out at once, without the trend
+        return ctx.history.trend(current_cents), None
+    except StoreUnavailable as exc:  # a database down or hung: the figures go out, without the trend
         log.warning("the balance goes without its 24 h trend: history store unreachable (%s)", exc.reason)
-        return None
+        return None, exc.reason
     except Exception as exc:  # noqa: BLE001 - sqlite3 or psycopg: the figures still go out
         log.error("could not read the balance history for the trend: %s", type(exc).__name__)
-        return None
+        return None, "an unexpected error"
 
 
 def _chart(ctx: BotContext, days: int, surface: str) -> ChartHistory | None:
@@ -133,11 +136,12 @@ def home_for(ctx: BotContext, user: str | None, *, fresh: bool) -> home_blocks.V
     except KalshiError as exc:
         log.warning("balance read for the Home tab failed: %s", exc)
         return home_blocks.home_error_view(exc, alert=alert, demo=ctx.demo)
-    current = reading.balance.balance_cents
+    trend, why = _trend(ctx, reading.balance.balance_cents)
     return home_blocks.home_view(
         reading,
         now=ctx.reader.clock(),
-        trend=_trend(ctx, current),
+        trend=trend,
+        history_unavailable=why,
         history_kept=ctx.history is not None,
         alert=alert,
         subaccounts=subaccount_line_rows(ctx.subaccounts, surface="the Home tab"),

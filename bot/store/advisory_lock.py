@@ -12,7 +12,8 @@ from typing import Any
 import psycopg
 
 from bot.store import StoreUnavailable
-from bot.store.postgres_connection import connect, failure_reason
+from bot.store.postgres_connection import connect, describe_url, failure_reason
+from bot.store.postgres_deadlines import WRITES, Guard
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,8 @@ SENDER_LOCK_KEY = 0x4B424F54_414C5254  # "KBOTALRT": the alert sender's advisory
 
 
 class AdvisorySenderLock:
-    """A session-level advisory lock on a dedicated connection; lost with that connection."""
+    """A session-level advisory lock on a dedicated connection; lost with that connection. Each call has
+    the deadline of the jobs' calls: a server that stops answering loses us the lock, it never hangs."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -28,16 +30,30 @@ class AdvisorySenderLock:
         self._held = False
         self._mutex = threading.Lock()
 
+    def _guard(self, conn: psycopg.Connection[Any]) -> Guard:
+        def overran() -> None:
+            log.warning(
+                "%s (the sender lock) did not answer within %gs: its connection is cut (no answer)",
+                describe_url(self.url),
+                WRITES.cut_seconds,
+            )
+
+        return Guard(conn, WRITES.cut_seconds, overran)
+
     def try_acquire(self) -> bool:
         with self._mutex:
             try:
                 if self._held and self._conn is not None:
-                    self._conn.execute("SELECT 1")  # still ours only while this session lives
+                    with self._guard(self._conn):
+                        self._conn.execute("SELECT 1")  # still ours only while this session lives
                     return True
                 if self._conn is None or self._conn.closed or self._conn.broken:
                     self._conn = connect(self.url)
-                row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (SENDER_LOCK_KEY,)).fetchone()
-                self._held = bool(row and row[0])
+                with self._guard(self._conn):
+                    found = self._conn.execute(
+                        "SELECT pg_try_advisory_lock(%s)", (SENDER_LOCK_KEY,)
+                    ).fetchone()
+                self._held = bool(found and found[0])
                 return self._held
             except psycopg.Error as exc:
                 was_held, self._held = self._held, False
@@ -53,7 +69,7 @@ class AdvisorySenderLock:
         with self._mutex:
             if self._conn is not None:
                 if self._held:  # at once, for a standby trying now; ending the session would too, later
-                    with contextlib.suppress(psycopg.Error):
+                    with contextlib.suppress(psycopg.Error), self._guard(self._conn):
                         self._conn.execute("SELECT pg_advisory_unlock(%s)", (SENDER_LOCK_KEY,))
                 self._conn.close()
             self._conn = None

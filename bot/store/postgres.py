@@ -1,5 +1,6 @@
 """The PostgreSQL store for PaaS deployments (DATABASE_URL): alert state and config, the balance history
-and the digest log, on one connection (:class:`bot.store.postgres_connection.PostgresConnection`).
+and the digest log, over two connections (:class:`bot.store.postgres_connection.PostgresConnection`):
+people's reads on one, writes and the background jobs on the other.
 
 The tables are created or migrated at the first connect, idempotently, under a transaction-level
 advisory lock so two processes starting together do not race. Every write is one transaction, retried
@@ -14,16 +15,20 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import astuple
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 
 from bot.domain import retention
 from bot.domain.alert_state import CONFIG_COLUMNS, STATE_COLUMNS, AlertConfig, AlertState
+from bot.domain.buckets import Bucket, HistoryReads
 from bot.domain.history import COLUMNS, Sample, row
 from bot.store.postgres_connection import CONNECT_WAIT_SECONDS, PostgresConnection, describe_url
+from bot.store.postgres_deadlines import READS
+from bot.store.postgres_reads import PostgresReads
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIGRATE_LOCK_KEY = 0x4B424F54_4D494752  # "KBOTMIGR": serialises schema migrations
 
@@ -162,7 +167,11 @@ def _time(cur: psycopg.Cursor[Any]) -> float | None:
 
 class PostgresStore:
     """Thread-safe; connects (and migrates) on first use, so a database that is down at start-up stops
-    nothing: each use until it is back raises :class:`bot.store.StoreUnavailable`."""
+    nothing: each use until it is back raises :class:`bot.store.StoreUnavailable`.
+
+    Two connections, each with its deadlines (:mod:`bot.store.postgres_connection`): people's reads go
+    over one (short limits: a ``/balance`` waits on them), writes and everything the background jobs do
+    (:meth:`for_jobs`) over the other, so neither holds the other up."""
 
     def __init__(
         self,
@@ -170,40 +179,58 @@ class PostgresStore:
         *,
         clock: Callable[[], float] = time.monotonic,
         connect_wait: float = CONNECT_WAIT_SECONDS,
+        connections: tuple[PostgresConnection, PostgresConnection] | None = None,
     ) -> None:
         """``connect_wait``: how long a use waits for a connect under way (``check`` waits for the
         connect's own answer, to name its cause)."""
         self.url = url
-        self.connection = PostgresConnection(url, migrate=migrate, clock=clock, connect_wait=connect_wait)
-        self._run = self.connection.run
+        if connections is None:
+            name = describe_url(url)
+            connections = (
+                PostgresConnection(
+                    url,
+                    migrate=migrate,
+                    clock=clock,
+                    connect_wait=connect_wait,
+                    limits=READS,
+                    name=f"{name} (reads)",
+                ),
+                PostgresConnection(url, migrate=migrate, clock=clock, connect_wait=connect_wait, name=name),
+            )
+        self.reads, self.writes = connections
+        self._read, self._write = self.reads.run, self.writes.run
 
     def describe(self) -> str:
         return describe_url(self.url)
 
     def close(self) -> None:
-        self.connection.close()
+        self.reads.close()
+        self.writes.close()
+
+    def for_jobs(self) -> PostgresStore:
+        return PostgresStore(self.url, connections=(self.writes, self.writes))
 
     def migrate(self) -> None:
-        self._run(migrate)
+        self._write(migrate, slow=True)
 
     # -- the alert -------------------------------------------------------------------------------------
     def load_state(self) -> AlertState:
-        found = self._run(lambda cur: cur.execute(_SELECT_STATE).fetchone())
+        found = self._read(lambda cur: cur.execute(_SELECT_STATE).fetchone())
         return AlertState(*found) if found else AlertState()
 
     def save_state(self, state: AlertState) -> None:
-        self._run(lambda cur: cur.execute(_UPSERT_STATE, astuple(state)))
+        self._write(lambda cur: cur.execute(_UPSERT_STATE, astuple(state)))
 
     def load_config(self) -> AlertConfig | None:
-        found = self._run(lambda cur: cur.execute(_SELECT_CONFIG).fetchone())
+        found = self._read(lambda cur: cur.execute(_SELECT_CONFIG).fetchone())
         return AlertConfig(*found) if found else None
 
     def save_config(self, config: AlertConfig) -> None:
-        self._run(lambda cur: cur.execute(_UPSERT_CONFIG, astuple(config)))
+        self._write(lambda cur: cur.execute(_UPSERT_CONFIG, astuple(config)))
 
     # -- history and the digest log --------------------------------------------------------------------
     def add_sample(self, sample: Sample) -> None:
-        self._run(lambda cur: cur.execute(_INSERT_SAMPLE, row(sample)))
+        self._write(lambda cur: cur.execute(_INSERT_SAMPLE, row(sample)))
 
     def add_samples(self, samples: list[Sample]) -> int:
         """Many samples in one transaction (an import); how many were new."""
@@ -214,16 +241,22 @@ class PostgresStore:
             cur.executemany(_INSERT_SAMPLE, [row(s) for s in samples])
             return cur.rowcount
 
-        return self._run(insert)
+        return int(self._write(insert, slow=True))  # the import's one transaction: the slow deadline
 
     def samples(self, since: float, until: float) -> list[Sample]:
-        return self._run(lambda cur: _Rows(cur).select("at >= %s AND at <= %s", (since, until)))
+        return self._read(lambda cur: _Rows(cur).select("at >= %s AND at <= %s", (since, until)))
+
+    def read(self, work: Callable[[HistoryReads], T]) -> T:
+        return self._read(lambda cur: work(PostgresReads(cur)), snapshot=True)
+
+    def buckets(self, since: float, until: float, width_seconds: float) -> list[Bucket]:
+        return self.read(lambda reads: reads.buckets(since, until, width_seconds))
 
     def compact(self, now: float) -> None:
-        self._run(lambda cur: retention.compact(_Rows(cur), now))
+        self._write(lambda cur: retention.compact(_Rows(cur), now), slow=True)
 
     def digest_status(self, day: str) -> str | None:
-        found = self._run(
+        found = self._read(
             lambda cur: cur.execute("SELECT status FROM digest_log WHERE day = %s", (day,)).fetchone()
         )
         return str(found[0]) if found else None
@@ -236,4 +269,4 @@ class PostgresStore:
             )
             return cur.rowcount == 1
 
-        return self._run(insert)
+        return self._write(insert)

@@ -5,7 +5,11 @@
   most CONNECT_WAIT_SECONDS for one; after a failed connect every use raises
   :class:`StoreUnavailable` at once for COOL_DOWN_SECONDS (a circuit breaker), and while a connect is
   being retried after one, the others do not wait for it; the connection is waited for at most
-  LOCK_WAIT_SECONDS (``busy`` when a query hangs).
+  LOCK_WAIT_SECONDS (``busy`` while another call holds it).
+- Every call has a deadline (:mod:`bot.store.postgres_deadlines`): on the server, a statement timeout
+  and a lock timeout set on each connection; in the client, a watchdog that cuts the connection of a
+  call still without an answer, so a server that stops answering ends the call too. An overrun is
+  logged at once, with the connection's name and the cause.
 - What psycopg (libpq) says is turned into a few words of our own: its messages name hosts and users.
 """
 
@@ -19,8 +23,10 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import psycopg
+from psycopg import errors
 
 from bot.store import StoreUnavailable
+from bot.store.postgres_deadlines import SLOW, WRITES, Cut, Guard, Limits, set_limits
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -32,9 +38,9 @@ COOL_DOWN_SECONDS = 15.0  # after a failed connect, how long every use fails at 
 NO_ANSWER = "no answer"  # the reason while a first connect has not answered in CONNECT_WAIT_SECONDS
 
 
-def connect(url: str) -> psycopg.Connection[Any]:
+def connect(url: str, limits: Limits = WRITES) -> psycopg.Connection[Any]:
     # TCP keepalives so a dead peer is noticed in about a minute, not hours.
-    return psycopg.connect(
+    conn = psycopg.connect(
         url,
         autocommit=True,
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
@@ -44,6 +50,13 @@ def connect(url: str) -> psycopg.Connection[Any]:
         keepalives_count=3,
         application_name="kalshi-balance-bot",
     )
+    try:
+        with Guard(conn, limits.cut_seconds, lambda: None), conn.cursor() as cur:
+            set_limits(cur, limits, local=False)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 # What psycopg's (libpq's) messages say, in a few words of our own: the messages themselves name hosts
@@ -72,6 +85,8 @@ _REASONS = (
 def failure_reason(exc: psycopg.Error) -> str:
     """``connection refused``, ``authentication failed``, ``timeout``, ``host not found``, ...: why a
     connection failed, without echoing the URL or the server's message; the error's type otherwise."""
+    if isinstance(exc, Cut):
+        return NO_ANSWER
     message = str(exc).lower()
     for needle, reason in _REASONS:
         if needle in message:
@@ -128,11 +143,16 @@ class PostgresConnection:
         migrate: Callable[[psycopg.Cursor[Any]], None],
         clock: Callable[[], float] = time.monotonic,
         connect_wait: float = CONNECT_WAIT_SECONDS,
+        limits: Limits = WRITES,
+        name: str = "",
     ) -> None:
         """Connects (and migrates) on first use, so a database that is down at start-up stops nothing:
         each use until it is back raises :class:`StoreUnavailable`. ``connect_wait``: how long a use
-        waits for a connect under way (``check`` waits for the connect's own answer, to name its cause)."""
+        waits for a connect under way (``check`` waits for the connect's own answer, to name its cause).
+        ``name``: the connection in log lines (never the URL's user or password)."""
         self.url = url
+        self.limits = limits
+        self.name = name or describe_url(url)
         self._migrate = migrate
         self.clock = clock
         self.connect_wait = connect_wait
@@ -153,18 +173,31 @@ class PostgresConnection:
 
     def _open(self) -> psycopg.Connection[Any]:
         try:
-            conn = connect(self.url)
+            conn = connect(self.url, self.limits)
+            if not self._migrated:
+                try:
+                    with self._guard(conn, SLOW), conn.transaction(), conn.cursor() as cur:
+                        set_limits(cur, SLOW, local=True)
+                        self._migrate(cur)
+                except BaseException:
+                    conn.close()
+                    raise
+                self._migrated = True
+        except Cut:
+            raise StoreUnavailable(NO_ANSWER) from None
         except psycopg.OperationalError as exc:
             raise StoreUnavailable(failure_reason(exc)) from None  # the message names host and user
-        if not self._migrated:
-            try:
-                with conn.transaction(), conn.cursor() as cur:
-                    self._migrate(cur)
-            except BaseException:
-                conn.close()
-                raise
-            self._migrated = True
         return conn
+
+    def _guard(self, conn: psycopg.Connection[Any], limits: Limits) -> Guard:
+        def overran() -> None:
+            log.warning(
+                "%s did not answer within %gs: its connection is cut and the call given up (no answer)",
+                self.name,
+                limits.cut_seconds,
+            )
+
+        return Guard(conn, limits.cut_seconds, overran)
 
     def _fail_fast(self) -> None:
         """Raise at once while the breaker is open: in the cool-down after a failed connect, or while a
@@ -191,46 +224,75 @@ class PostgresConnection:
             opening = self._opening = _Opening(self._open, self.clock)
         if not opening.done.wait(0 if self._down_reason else self.connect_wait):
             if self._down_reason is None:
-                log.warning("PostgreSQL has not answered within %gs; still connecting", self.connect_wait)
+                log.warning("%s has not answered within %gs; still connecting", self.name, self.connect_wait)
                 self._down_reason = NO_ANSWER
             raise StoreUnavailable(self._down_reason)
         self._opening = None
         if opening.conn is None:
             if opening.reason != self._down_reason:
                 log.warning(
-                    "cannot connect to PostgreSQL (%s); every use fails at once for %gs",
+                    "cannot connect to %s (%s); every use fails at once for %gs",
+                    self.name,
                     opening.reason,
                     COOL_DOWN_SECONDS,
                 )
             self._down_reason, self._retry_at = opening.reason, opening.finished_at + COOL_DOWN_SECONDS
             raise StoreUnavailable(opening.reason)
         if self._down_reason is not None:
-            log.info("PostgreSQL reachable again")
+            log.info("%s reachable again", self.name)
         self._down_reason = None
         self._conn = opening.conn
         return self._conn
 
-    def run(self, work: Callable[[psycopg.Cursor[Any]], T]) -> T:
+    def run(
+        self, work: Callable[[psycopg.Cursor[Any]], T], *, slow: bool = False, snapshot: bool = False
+    ) -> T:
         """Run ``work`` in one transaction; on a lost connection, reconnect and run it once more.
+        ``slow``: the limits of :data:`SLOW` (the compaction); ``snapshot``: a read-only transaction
+        that sees one snapshot throughout.
 
         Every write here is an idempotent upsert of a whole row, so running it again is safe even when
-        the first COMMIT did reach the server.
+        the first COMMIT did reach the server. A call the server stopped (statement or lock timeout) or
+        the watchdog cut is not run again: its time is up.
         """
         self._fail_fast()
         if not self._lock.acquire(timeout=LOCK_WAIT_SECONDS):
-            raise StoreUnavailable("busy")  # another use hangs on a database that stopped answering
+            raise StoreUnavailable("busy")  # another call holds the connection, within its deadline
+        limits = SLOW if slow else self.limits
         try:
             for attempt in (1, 2):
                 conn = self._connection()
                 try:
-                    with conn.transaction(), conn.cursor() as cur:
+                    with self._guard(conn, limits), conn.transaction(), conn.cursor() as cur:
+                        if snapshot:
+                            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                        if slow:
+                            set_limits(cur, limits, local=True)
                         return work(cur)
+                except Cut:
+                    self._conn = None
+                    raise StoreUnavailable(f"{NO_ANSWER} in {limits.cut_seconds:g}s") from None
+                except (errors.QueryCanceled, errors.LockNotAvailable) as exc:
+                    raise self._stopped(exc, limits) from None
                 except psycopg.OperationalError as exc:
                     conn.close()
                     self._conn = None
                     if attempt == 2:
                         raise StoreUnavailable(failure_reason(exc)) from None
-                    log.warning("lost the PostgreSQL connection (%s); reconnecting", failure_reason(exc))
+                    log.warning(
+                        "lost the connection to %s (%s); reconnecting", self.name, failure_reason(exc)
+                    )
         finally:
             self._lock.release()
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _stopped(self, exc: psycopg.OperationalError, limits: Limits) -> StoreUnavailable:
+        """The server stopped the call at one of its timeouts: logged, with what held it up."""
+        if isinstance(exc, errors.LockNotAvailable):
+            cause = f"lock timeout: a table stayed locked for {limits.lock_seconds:g}s"
+            reason = "lock timeout"
+        else:
+            cause = f"statement timeout: no result within {limits.statement_seconds:g}s"
+            reason = "statement timeout"
+        log.warning("%s stopped a call (%s)", self.name, cause)
+        return StoreUnavailable(reason)

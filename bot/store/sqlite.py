@@ -4,20 +4,23 @@ state and config, the balance history and the digest log. Its sender lock is
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sqlite3
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import TypeVar
 
 from bot.domain import retention
 from bot.domain.alert_state import CONFIG_COLUMNS, STATE_COLUMNS, AlertConfig, AlertState
+from bot.domain.buckets import Bucket, HistoryReads
 from bot.domain.history import COLUMNS, Sample, row
 from bot.store.file_lock import private_file
+from bot.store.sqlite_connections import SLOW_CALL_SECONDS, SQLiteConnections
+from bot.store.sqlite_reads import SQLiteReads
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Versioned by PRAGMA user_version, each step applied once, in one transaction with the version bump.
 # Version 1 is the single-level schema of earlier releases (their files have user_version 0 and these
@@ -128,38 +131,33 @@ def _time(cursor: sqlite3.Cursor) -> float | None:
 
 
 class SQLiteStore:
-    """Thread-safe (one connection behind a lock), WAL journal, full sync: a crash mid-write loses nothing."""
+    """Thread-safe, WAL journal, full sync: a crash mid-write loses nothing. Writes go one at a time over
+    one connection; reads over connections of their own, never waiting for a write (see
+    :mod:`bot.store.sqlite_connections`, which also gives every call its deadline)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         private_file(path)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+        self.connections = SQLiteConnections(path, self.describe())
+        self._db = self.connections.db  # the writer
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        self._write = self.connections.write
+        self._read = self.connections.read
         self.migrate()
 
     def describe(self) -> str:
         return f"SQLite at {self.path}"
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self.connections.close()
 
-    @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def for_jobs(self) -> SQLiteStore:
+        return self  # a read never waits for a write here: the jobs need no connection of their own
 
     def migrate(self) -> None:
         """Bring the file to SCHEMA_VERSION; a second process starting together waits, then finds it done."""
-        with self._tx() as db:
+        with self._write() as db:
             current = int(db.execute("PRAGMA user_version").fetchone()[0])
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS[version]:
@@ -174,7 +172,7 @@ class SQLiteStore:
 
     # -- the alert -------------------------------------------------------------------------------------
     def load_state(self) -> AlertState:
-        with self._tx() as db:
+        with self._read() as db:
             found = db.execute(_SELECT_STATE).fetchone()
         if found is None:
             return AlertState()
@@ -183,11 +181,11 @@ class SQLiteStore:
         return state
 
     def save_state(self, state: AlertState) -> None:
-        with self._tx() as db:
+        with self._write() as db:
             db.execute(_UPSERT_STATE, asdict(state))
 
     def load_config(self) -> AlertConfig | None:
-        with self._tx() as db:
+        with self._read() as db:
             found = db.execute(_SELECT_CONFIG).fetchone()
         if found is None:
             return None
@@ -195,36 +193,43 @@ class SQLiteStore:
         return replace(config, critical_set=bool(config.critical_set))
 
     def save_config(self, config: AlertConfig) -> None:
-        with self._tx() as db:
+        with self._write() as db:
             db.execute(_UPSERT_CONFIG, asdict(config))
 
     # -- history and the digest log --------------------------------------------------------------------
     def add_sample(self, sample: Sample) -> None:
-        with self._tx() as db:
+        with self._write() as db:
             db.execute(_INSERT_SAMPLE, row(sample))
 
     def add_samples(self, samples: list[Sample]) -> int:
         """Many samples in one transaction (an import); how many were new."""
-        with self._tx() as db:
+        with self._write(SLOW_CALL_SECONDS) as db:
             before = db.total_changes
             db.executemany(_INSERT_SAMPLE, [row(s) for s in samples])
-            return db.total_changes - before
+            return int(db.total_changes - before)
 
     def samples(self, since: float, until: float) -> list[Sample]:
-        with self._tx() as db:
+        with self._read() as db:
             return _Rows(db).select("at >= ? AND at <= ?", (since, until))
 
+    def read(self, work: Callable[[HistoryReads], T]) -> T:
+        with self._read() as db:
+            return work(SQLiteReads(db))
+
+    def buckets(self, since: float, until: float, width_seconds: float) -> list[Bucket]:
+        return self.read(lambda reads: reads.buckets(since, until, width_seconds))
+
     def compact(self, now: float) -> None:
-        with self._tx() as db:
+        with self._write(SLOW_CALL_SECONDS) as db:
             retention.compact(_Rows(db), now)
 
     def digest_status(self, day: str) -> str | None:
-        with self._tx() as db:
+        with self._read() as db:
             found = db.execute("SELECT status FROM digest_log WHERE day = ?", (day,)).fetchone()
         return str(found[0]) if found else None
 
     def record_digest(self, day: str, status: str, at: float) -> bool:
-        with self._tx() as db:
+        with self._write() as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO digest_log (day, status, at) VALUES (?, ?, ?)", (day, status, at)
             )

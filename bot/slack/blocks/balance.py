@@ -29,7 +29,7 @@ from bot.slack.blocks.base import (
     slack_date,
     utc_text,
 )
-from bot.slack.blocks.history import trend_lines
+from bot.slack.blocks.history import trend_lines, trend_unavailable_lines
 
 REFRESH_ACTION = "balance_refresh"
 
@@ -70,7 +70,15 @@ def refresh_button(view: View = None, label: str = "Refresh") -> Block:
     return {"type": "actions", "block_id": "balance_actions", "elements": [button]}
 
 
-def balance_message(reading: Reading, *, demo: bool, now: float, trend: Trend | None = None) -> Message:
+def balance_message(
+    reading: Reading,
+    *,
+    demo: bool,
+    now: float,
+    trend: Trend | None = None,
+    history_unavailable: str | None = None,
+) -> Message:
+    """``history_unavailable``: why the history could not be read (the figures go without the trend)."""
     b = reading.balance
     available, portfolio, total = figure_texts(b)
     demo_tag = " (DEMO)" if demo else ""
@@ -90,9 +98,11 @@ def balance_message(reading: Reading, *, demo: bool, now: float, trend: Trend | 
         fields(*figure_lines(b)),
     ]
     lines = trend_lines(trend)
+    if lines is None and history_unavailable is not None:
+        lines = trend_unavailable_lines(history_unavailable)
     if lines is not None:
         blocks.append(context(lines[0]))
-        text += f" {lines[1]}."
+        text += f" {lines[1].rstrip('.')}."
     blocks += [context(*notes), refresh_button(sub)]
     return Message(text, build(*blocks))
 

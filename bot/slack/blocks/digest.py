@@ -24,6 +24,7 @@ from bot.slack.blocks.base import (
     slack_date,
 )
 from bot.slack.blocks.chart import WEEK, chart_blocks
+from bot.slack.blocks.history import since_times
 from bot.slack.blocks.subaccounts import subaccount_line
 
 
@@ -45,15 +46,19 @@ def digest_message(
     demo_tag = " (DEMO)" if demo else ""
     change = trend.change if trend is not None and trend.change else "n/a (no sample from yesterday yet)"
     spark = trend.sparkline if trend is not None else ""
+    label, label_text = "Change since yesterday", "Change since yesterday"
+    if trend is not None and trend.since is not None:  # the history starts later than yesterday's time
+        at, at_text = since_times(trend.since)
+        label, label_text = f"Change since {at}", f"Change since {at_text}"
     text = (
         f"Kalshi daily digest{demo_tag}, {day}: available {available}, portfolio value {portfolio}, "
-        f"total {total}. Change since yesterday {change}."
+        f"total {total}. {label_text} {change}."
     )
     blocks: list[Block] = [
         header(f"Kalshi daily digest{demo_tag} · {day}"),
         fields(
             *figure_lines(b),
-            f"*Change since yesterday*\n{change}",
+            f"*{label}*\n{change}",
         ),
     ]
     if spark:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from bot.domain.chart_series import ChartHistory
 from bot.domain.money import format_cents
 from bot.domain.trend import Point, Summary, Trend
@@ -20,17 +22,36 @@ from bot.slack.blocks.base import (
 from bot.slack.blocks.chart import chart_blocks
 
 
+def since_times(since: float) -> tuple[str, str]:
+    """(mrkdwn, plain text) for the time a change is counted from, ``14:05``: in the reader's own time
+    zone in Slack, in UTC in the text."""
+    ts = int(since)
+    return slack_date(ts, "{time}"), time.strftime("%H:%M UTC", time.gmtime(ts))
+
+
 def trend_lines(trend: Trend | None) -> tuple[str, str] | None:
-    """(mrkdwn, plain text) for the 24 h change (once there is one) and the 7-day sparkline; ``None``
-    without history."""
+    """(mrkdwn, plain text) for the 24 h change (once there is one; "since 14:05" while the history does
+    not reach back 24 h) and the 7-day sparkline; ``None`` without history."""
     if trend is None:
         return None
-    if trend.change is None:  # a single sample, or none in the last 24 h: no change to show
+    if trend.change is None:  # a single sample: no change to show
         return f"*7 d:* `{trend.sparkline}`", f"7 days {trend.sparkline}"
+    if trend.since is not None:
+        at, at_text = since_times(trend.since)
+        return (
+            f"*Since {at}:* {trend.change}   *7 d:* `{trend.sparkline}`",
+            f"change since {at_text} {trend.change}; 7 days {trend.sparkline}",
+        )
     return (
         f"*24 h:* {trend.change}   *7 d:* `{trend.sparkline}`",
         f"24 h change {trend.change}; 7 days {trend.sparkline}",
     )
+
+
+def trend_unavailable_lines(reason: str) -> tuple[str, str]:
+    """(mrkdwn, plain text) in place of the trend while the history cannot be read: why, in a few words."""
+    text = f"No 24 h change or sparkline this time: the balance history can't be read ({escape(reason)})."
+    return f":warning: {text}", text
 
 
 def _when(point: Point) -> str:

@@ -27,7 +27,7 @@ from bot.slack.blocks.base import (
     slack_date,
 )
 from bot.slack.blocks.chart import WEEK, chart_blocks
-from bot.slack.blocks.history import trend_lines
+from bot.slack.blocks.history import trend_lines, trend_unavailable_lines
 from bot.slack.blocks.subaccounts import subaccount_line
 
 HOME_REFRESH_ACTION = "home_refresh"
@@ -64,8 +64,10 @@ def home_view(
     subaccounts: Sequence[tuple[int, Decimal]] | None = None,
     demo: bool = False,
     chart: ChartHistory | None = None,
+    history_unavailable: str | None = None,
 ) -> View:
-    """``chart``: the last 7 days' history, drawn as a chart under the sparkline (which stays)."""
+    """``chart``: the last 7 days' history, drawn as a chart under the sparkline (which stays);
+    ``history_unavailable``: why the history could not be read (the trend goes without)."""
     b = reading.balance
     demo_tag = " (DEMO)" if demo else ""
     blocks: list[Block] = [
@@ -75,6 +77,8 @@ def home_view(
     lines = trend_lines(trend)
     if lines is not None:
         blocks.append(context(lines[0]))
+    elif history_unavailable is not None:
+        blocks.append(context(trend_unavailable_lines(history_unavailable)[0]))
     elif history_kept:
         blocks.append(
             context("No history yet: the 24 h change and the week's sparkline follow the first checks.")
