@@ -2,34 +2,49 @@
 
     python -m benchmarks.burst [--requests 200] [--concurrency 50] [--latency 0.05] [--reads 200]
 
-Reports ack latency and time to the answer (the response_url POST), Kalshi requests made, the bot's peak
-RSS and its start-up time to a 200 from /healthz; then per-read overhead (time minus the fake's latency)
-of our pooled client, a naive client (a new HTTP client per read, no coalescing) and the official SDK
-(kalshi-python-sync, if installed: pip install -e '.[bench]'), each reading from the same fake Kalshi.
+The bot keeps history (a sample every 2 s) and runs once on a fresh store and once on a store aged by
+``history import`` (a week at 2 s and a year of daily rows, see benchmarks/aged_store.py). For each:
+the answers that carried the figures and how fast (an answer without them, a "busy" refusal or none at
+all is a failure, counted apart), ack latency, Kalshi requests made, whether the bot's own loop missed
+a turn around the burst (from the samples it recorded), the bot's peak RSS and its start-up time to a
+200 from /healthz. Then cold bursts alternated with a bare Bolt app (benchmarks/bare_bolt.py), and the
+per-read overhead (time minus the fake's latency) of our pooled client, a naive client (a new HTTP
+client per read, no coalescing) and the official SDK (kalshi-python-sync, if installed: pip install -e
+'.[bench]'), each reading from the same fake Kalshi. Bounded: one burst per store, ``--rounds`` cold
+bursts, every wait with a deadline.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
+import json
 import os
 import platform
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 from slack_sdk.signature import SignatureVerifier
 
+from benchmarks.aged_store import make_aged_store
+from bot.domain.history import RAW
 from bot.kalshi import KalshiClient
 from bot.kalshi.signer import KalshiAuth, load_private_key
+from bot.slack.answer_pool import BUSY_TEXT
+from bot.store.sqlite import SQLiteStore
 from tests import keys
 from tests.bot_process import SIGNING_SECRET, BotProcess, bot_env, command_body, free_port
 from tests.fakes.kalshi import FakeKalshi
-from tests.fakes.slack import FakeSlack
+from tests.fakes.slack import Call, FakeSlack
+
+INTERVAL = 2.0  # the history's interval in the runs: the minimum, as for the aged store
 
 
 def pct(values: list[float], p: float) -> float:
@@ -49,20 +64,38 @@ def peak_rss_mb(pid: int) -> float:
 
 
 _BURST_IDS = itertools.count()
+FIGURES = "available $1,234.56"  # the fake Kalshi's balance, as every answer with the figures says it
 
 
-def burst(
-    bot: BotProcess, slack: FakeSlack, n: int, concurrency: int
-) -> tuple[list[float], list[float], int]:
+@dataclass
+class Burst:
+    """One burst: every acknowledgement's latency, and each person's outcome."""
+
+    acks: list[float] = field(default_factory=list)
+    answered: list[float] = field(default_factory=list)  # send to figures in hand, per answer with them
+    in_ack: int = 0  # of them, answered inside the acknowledgement (figures already in hand)
+    busy: int = 0  # told "the bot is busy": a failure
+    without_figures: int = 0  # answered, but without the figures (an error message): a failure
+    unanswered: int = 0  # no answer within the wait: a failure
+    started: float = 0.0  # wall clock, for the loop's samples
+    ended: float = 0.0
+
+    @property
+    def failures(self) -> int:
+        return self.busy + self.without_figures + self.unanswered
+
+
+def burst(bot: BotProcess, slack: FakeSlack, n: int, concurrency: int, *, wait: float = 30.0) -> Burst:
     """Send ``n`` signed /balance requests over ``concurrency`` keep-alive connections.
 
     The load comes from one asyncio loop writing pre-signed raw HTTP/1.1 requests: far lighter than
-    threads, so what is measured is the bot, not the GIL of the process measuring it.
+    threads, so what is measured is the bot, not the GIL of the process measuring it. An answer counts
+    only when it carries the figures; "busy" refusals and answers without figures are counted apart.
     """
     verifier = SignatureVerifier(SIGNING_SECRET)
     host, port = "127.0.0.1", int(bot.url.rsplit(":", 1)[1])
 
-    def signed(i: int) -> tuple[str, bytes]:
+    def signed() -> tuple[str, bytes]:
         name = f"burst-{next(_BURST_IDS)}"  # each request its own: a repeat would be refused as a replay
         body = command_body("", slack.response_url(name)).encode()
         ts = str(int(time.time()))
@@ -75,10 +108,9 @@ def burst(
         )
         return name, head.encode() + body
 
-    requests = [signed(i) for i in range(n)]  # signed before the clock starts: measure the bot, not us
-    acks: list[float] = []
+    requests = [signed() for _ in range(n)]  # signed before the clock starts: measure the bot, not us
+    result = Burst()
     sent: dict[str, float] = {}
-    answered_in_ack: list[float] = []
 
     async def worker(queue: asyncio.Queue[tuple[str, bytes]]) -> None:
         reader, writer = await asyncio.open_connection(host, port)
@@ -94,11 +126,17 @@ def burst(
             body = await reader.readexactly(length)
             elapsed = time.monotonic() - t0
             assert b" 200 " in status, status
-            acks.append(elapsed)
-            if body:  # the figures came in the ack itself
-                answered_in_ack.append(elapsed)
+            result.acks.append(elapsed)
+            text = json.loads(body).get("text", "") if body else None
+            if text is None:
+                sent[name] = t0  # the answer follows on the response_url
+            elif FIGURES in text:
+                result.answered.append(elapsed)
+                result.in_ack += 1
+            elif BUSY_TEXT in text:
+                result.busy += 1
             else:
-                sent[name] = t0
+                result.without_figures += 1
         writer.close()
 
     async def run() -> None:
@@ -107,14 +145,37 @@ def burst(
             queue.put_nowait(item)
         await asyncio.gather(*(worker(queue) for _ in range(concurrency)))
 
+    result.started = time.time()
     asyncio.run(run())
+    paths = {f"/response/{name}": name for name in sent}
 
-    def answered_all(s: FakeSlack) -> bool:
-        return all(s.responses(name) for name in sent)
+    def answers(s: FakeSlack) -> dict[str, Call]:
+        return {paths[c.path]: c for c in s.calls if c.path in paths}
 
-    slack.wait_for(answered_all, timeout=30)
-    answers = [slack.responses(name)[0].at - t0 for name, t0 in sent.items()]
-    return acks, answers + answered_in_ack, len(answered_in_ack)
+    with contextlib.suppress(AssertionError):  # the wait is bounded: who is not answered by then failed
+        slack.wait_for(lambda s: len(answers(s)) == len(sent), timeout=wait)
+    result.ended = time.time()
+    got = answers(slack)
+    for name, t0 in sent.items():
+        call = got.get(name)
+        if call is None:
+            result.unanswered += 1
+        elif FIGURES in call.body.get("text", ""):
+            result.answered.append(call.at - t0)
+        else:
+            result.without_figures += 1
+    return result
+
+
+def loop_turns(state_path: Path, start: float, end: float, interval: float) -> tuple[int, float, int]:
+    """The loop's turns between ``start`` and ``end`` (wall clock), from the samples it recorded (one a
+    turn): how many, the longest gap between two, and the turns missed (a gap of two intervals or more)."""
+    store = SQLiteStore(state_path)
+    times = [s.at for s in store.samples(start, end) if s.resolution == RAW]
+    store.close()
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    missed = sum(int(gap // interval) - 1 for gap in gaps if gap >= 2 * interval)
+    return len(times), max(gaps, default=float("nan")), missed
 
 
 def overhead(read: Callable[[], object], reads: int, latency: float) -> float:
@@ -177,8 +238,44 @@ def cold_burst(
     slack.reset()
     if cold:
         time.sleep(2.2)
-    acks, _answers, _in_ack = burst(bot, slack, requests, concurrency)
-    return acks
+    return burst(bot, slack, requests, concurrency).acks
+
+
+@dataclass
+class Run:
+    """The bot on one store under one burst."""
+
+    label: str
+    burst: Burst
+    kalshi_requests: int
+    rss_mb: float
+    started_in: float
+    turns: tuple[int, float, int]  # the loop's turns around the burst: count, longest gap, missed
+
+
+def run_on_store(
+    label: str,
+    env: dict[str, str],
+    state_dir: Path,
+    fakes: tuple[FakeKalshi, FakeSlack],
+    args: argparse.Namespace,
+) -> tuple[Run, BotProcess]:
+    """Start the bot on the store in ``state_dir``, warm it, let the freshness window lapse, send the burst,
+    and watch the loop for three of its intervals after; the bot is left running."""
+    kalshi, slack = fakes
+    bot = BotProcess(env, state_dir / "bot.log").start()
+    assert bot.proc is not None and bot.started_in is not None
+    bot.post_signed(command_body("", slack.response_url(f"warm-{label}")))  # one request to warm up
+    slack.wait_response(f"warm-{label}", timeout=30)
+    time.sleep(2.2)  # the burst starts cold: the first read goes to Kalshi
+    before = kalshi.count
+    result = burst(bot, slack, args.requests, args.concurrency)
+    kalshi_requests = kalshi.count - before
+    time.sleep(3 * INTERVAL)
+    turns = loop_turns(
+        state_dir / "state.sqlite3", result.started - 3 * INTERVAL, result.ended + 3 * INTERVAL, INTERVAL
+    )
+    return Run(label, result, kalshi_requests, peak_rss_mb(bot.proc.pid), bot.started_in, turns), bot
 
 
 def main() -> None:
@@ -199,30 +296,37 @@ def main() -> None:
 
     kalshi = FakeKalshi(keys.rsa_key().public_key(), keys.KEY_ID, latency=args.latency).start()
     slack = FakeSlack().start()
+    runs: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp:
-        env = bot_env(
-            kalshi.base_url, slack.api_url, Path(tmp), BALANCE_FRESHNESS_SECONDS="2", BOT_LOG_LEVEL="WARNING"
-        )
-        bot = BotProcess(env, Path(tmp) / "bot.log").start()
-        assert bot.proc is not None and bot.started_in is not None
-        # one request to warm up, then let the freshness window lapse so the burst starts cold
-        bot.post_signed(command_body("", slack.response_url("warm")))
-        slack.wait_response("warm")
-        time.sleep(2.2)
-        before = kalshi.count
-        t0 = time.monotonic()
-        acks, answers, in_ack = burst(bot, slack, args.requests, args.concurrency)
-        wall = time.monotonic() - t0
-        kalshi_requests = kalshi.count - before
-        # side by side: cold bursts to the bot and to a bare Bolt app acking a static message, alternated
-        bare = BareBolt({**env, "PORT": str(free_port())}, Path(tmp) / "bare.log").start()
-        bot_p99s, bare_p99s = [pct(acks, 99)], []
-        for _ in range(args.rounds):
-            bare_p99s.append(pct(cold_burst(bare, slack, args.requests, args.concurrency, cold=False), 99))
-            bot_p99s.append(pct(cold_burst(bot, slack, args.requests, args.concurrency), 99))
-        bare.stop()
-        rss = peak_rss_mb(bot.proc.pid)
-        bot.stop()
+        fresh_dir, aged_dir = Path(tmp) / "fresh", Path(tmp) / "aged"
+        fresh_dir.mkdir()
+        aged_dir.mkdir()
+        imported, import_took = make_aged_store(aged_dir / "state.sqlite3")
+        for label, state_dir in (("aged", aged_dir), ("fresh", fresh_dir)):
+            env = bot_env(
+                kalshi.base_url,
+                slack.api_url,
+                state_dir,
+                BALANCE_FRESHNESS_SECONDS="2",
+                BALANCE_HISTORY_INTERVAL=f"{INTERVAL:g}",
+                BOT_LOG_LEVEL="WARNING",
+            )
+            run, bot = run_on_store(label, env, state_dir, (kalshi, slack), args)
+            runs.append(run)
+            if label == "aged":
+                bot.stop()
+                continue
+            # side by side: cold bursts to the bot (fresh store) and a bare Bolt app acking a static
+            # message, alternated
+            bare = BareBolt({**env, "PORT": str(free_port())}, Path(tmp) / "bare.log").start()
+            bot_p99s, bare_p99s = [pct(run.burst.acks, 99)], []
+            for _ in range(args.rounds):
+                bare_p99s.append(
+                    pct(cold_burst(bare, slack, args.requests, args.concurrency, cold=False), 99)
+                )
+                bot_p99s.append(pct(cold_burst(bot, slack, args.requests, args.concurrency), 99))
+            bare.stop()
+            bot.stop()
 
     key = load_private_key(keys.pkcs1_pem())
     auth = KalshiAuth(keys.KEY_ID, key)
@@ -243,31 +347,58 @@ def main() -> None:
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
     )
     print(
-        f"Burst: {args.requests} signed /balance at concurrency {args.concurrency}, "
-        f"fake Kalshi latency {ms(args.latency)}, finished in {wall:.2f} s\n"
+        f"Burst: {args.requests} signed /balance at concurrency {args.concurrency}, fake Kalshi latency "
+        f"{ms(args.latency)}, history kept (a sample every {INTERVAL:g} s); aged store: {imported:,} samples "
+        f"(a week at {INTERVAL:g} s and a year of daily rows) imported by `history import` in "
+        f"{import_took:.1f} s\n"
     )
-    print("| measure | result | target |")
-    print("| --- | --- | --- |")
+    aged, fresh = runs
+    print_table(fresh, aged, args.requests)
     bot_p99, bare_p99 = statistics.median(bot_p99s), statistics.median(bare_p99s)
-    print(f"| ack latency p50 / p99 (first cold burst) | {ms(pct(acks, 50))} / {ms(pct(acks, 99))} | |")
     print(
-        f"| cold-burst ack p99, median of {len(bot_p99s)} bursts: bot / bare Bolt app | {ms(bot_p99)} / "
-        f"{ms(bare_p99)} = {bot_p99 / bare_p99:.2f}x | at most 2x |"
+        f"| cold-burst ack p99 (fresh store), median of {len(bot_p99s)} bursts: bot / bare Bolt app | "
+        f"{ms(bot_p99)} / {ms(bare_p99)} = {bot_p99 / bare_p99:.2f}x | | at most 2x |"
     )
-    print(
-        f"| time to answer p50 / p99 / max | {ms(pct(answers, 50))} / {ms(pct(answers, 99))} / "
-        f"{ms(max(answers))} | every answer < 1 s |"
-    )
-    print(f"| answered inside the ack (figures in hand) | {in_ack} of {args.requests} | |")
-    print(f"| Kalshi requests for the burst | {kalshi_requests} (naive: {args.requests}) | at most 2 |")
-    print(f"| bot peak RSS | {rss:.1f} MB | < 80 MB |")
-    print(f"| start-up to 200 from /healthz | {bot.started_in * 1000:.0f} ms | < 1.5 s |")
     print(f"\nPer-read overhead ({args.reads} sequential reads each, median, minus the fake's latency):\n")
     print("| client | overhead | vs official SDK |")
     print("| --- | --- | --- |")
     for name, value in rows:
         ratio = f"{value / sdk_overhead:.2f}x" if sdk_overhead else "n/a (SDK not installed)"
         print(f"| {name} | {ms(value)} | {ratio} |")
+
+
+def print_table(fresh: Run, aged: Run, requests: int) -> None:
+    def both(cell: Callable[[Run], str]) -> str:
+        return f"| {cell(fresh)} | {cell(aged)} |"
+
+    def times(run: Run) -> str:
+        a = run.burst.answered
+        return f"{ms(pct(a, 50))} / {ms(pct(a, 99))} / {ms(max(a))}" if a else "none"
+
+    def turns(run: Run) -> str:
+        count, gap, missed = run.turns
+        return f"{count} turns, longest gap {gap:.2f} s, {missed} missed"
+
+    print("| measure | fresh store | aged store | target |")
+    print("| --- | --- | --- | --- |")
+    print(
+        f"| answered with the figures {both(lambda r: f'{len(r.burst.answered)} of {requests}')} every one |"
+    )
+    print(f"| refused as busy {both(lambda r: str(r.burst.busy))} 0 |")
+    print(
+        "| answered without the figures / not answered "
+        f"{both(lambda r: f'{r.burst.without_figures} / {r.burst.unanswered}')} 0 |"
+    )
+    print(f"| time to the figures p50 / p99 / max {both(times)} every one < 1 s |")
+    f99, a99 = pct(fresh.burst.answered, 99), pct(aged.burst.answered, 99)
+    print(f"| answer p99, aged / fresh | | {a99 / f99:.2f}x | at most 1.2x |")
+    acks = both(lambda r: f"{ms(pct(r.burst.acks, 50))} / {ms(pct(r.burst.acks, 99))}")
+    print(f"| ack latency p50 / p99 {acks} |")
+    print(f"| answered inside the ack (figures in hand) {both(lambda r: str(r.burst.in_ack))} |")
+    print(f"| Kalshi requests for the burst {both(lambda r: str(r.kalshi_requests))} at most 2 |")
+    print(f"| the loop around the burst (a turn every {INTERVAL:g} s) {both(turns)} none missed |")
+    print(f"| bot peak RSS {both(lambda r: f'{r.rss_mb:.1f} MB')} < 80 MB |")
+    print(f"| start-up to 200 from /healthz {both(lambda r: f'{r.started_in * 1000:.0f} ms')} < 1.5 s |")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
     python -m benchmarks.commit_window [--messages 200] [--postgres]
 
-Runs the real alert monitor (bot.alerts.monitor) over the real store, SQLite in a temporary folder or,
+Runs the real alert monitor (bot.jobs.alerts) over the real store, SQLite in a temporary folder or,
 with --postgres, a throwaway PostgreSQL server (tests/postgres_server.py), with a balance that swings
 below and above the threshold so that every check posts a message. For each message it measures the time
 from the post returning "ok" to the commit returning: a SIGKILL inside that window makes the restarted
@@ -20,12 +20,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.alerts.monitor import AlertMonitor, Policy
-from bot.alerts.store import AlertState, AlertStore
 from bot.balance import BalanceReader
+from bot.domain.alert_state import AlertState
+from bot.domain.levels import Policy
+from bot.jobs.alerts import AlertMonitor
+from bot.jobs.notifier import Delivery
 from bot.kalshi.models import Balance
 from bot.slack.blocks.base import Message
-from bot.slack.poster import Delivery
+from bot.slack.notifier import SlackNotifier
+from bot.store import AlertStore
 
 
 class Swing:
@@ -64,7 +67,7 @@ def measure(store: AlertStore, messages: int) -> list[float]:
         return Delivery(True)
 
     policy = Policy("C0ALERTS1", 250_00, 60.0, None, 10_00, 3)
-    monitor = AlertMonitor(policy, BalanceReader(Swing(), 0), timed, post)  # type: ignore[arg-type]
+    monitor = AlertMonitor(policy, BalanceReader(Swing(), 0), timed, SlackNotifier(post))  # type: ignore[arg-type]
     for _ in range(messages):
         monitor.tick()
     return timed.windows
@@ -96,14 +99,14 @@ def main() -> None:
         "| P(kill in window), three messages an hour |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    from bot.alerts.sqlite import SQLiteAlertStore
+    from bot.store.sqlite import SQLiteStore
 
     with tempfile.TemporaryDirectory() as tmp:
-        sqlite = SQLiteAlertStore(Path(tmp) / "state.sqlite3")
+        sqlite = SQLiteStore(Path(tmp) / "state.sqlite3")
         report("SQLite (WAL, full sync)", measure(sqlite, args.messages))
         sqlite.close()
     if args.postgres:
-        from bot.alerts.postgres import PostgresAlertStore
+        from bot.store.postgres import PostgresStore
         from tests.postgres_server import PostgresServer, find_bindir
 
         bindir = find_bindir()
@@ -112,8 +115,8 @@ def main() -> None:
             return
         server = PostgresServer(bindir).start()
         try:
-            store = PostgresAlertStore(server.new_database())
-            report("PostgreSQL (127.0.0.1)", measure(store, args.messages))
+            store = PostgresStore(server.new_database())
+            report("PostgreSQL (127.0.0.1)", measure(store.for_jobs(), args.messages))
             store.close()
         finally:
             server.stop()

@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.history.sqlite import SQLiteStore
-from bot.history.store import Sample
+from bot.domain.history import Sample
+from bot.store.sqlite import SQLiteStore
 
 START = 1_767_225_600.0  # 2026-01-01 00:00 UTC
 

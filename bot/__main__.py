@@ -1,10 +1,12 @@
-"""Command line: ``python -m bot [serve|balance|check|manifest]``.
+"""Command line: ``python -m bot [serve|balance|check|manifest|history]``.
 
 - ``serve`` (the default): run the Slack bot; Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP.
 - ``balance [--subaccount N | --all] [--json] [-v]``: print the Kalshi balance once (one subaccount's,
-  or every subaccount's and the sum).
+  or every subaccount's and the sum); ``--why 24h|7d|30d`` what moved it (bot.why_cli).
 - ``check [-v]``: check the configuration, the Kalshi credentials, the Slack token and the alert store.
 - ``manifest [--http-url https://HOST]``: print the Slack app manifest for Socket Mode or HTTP mode.
+- ``history export [--since 7d|30d|90d|all]`` / ``history import FILE|-``: the balance history as CSV,
+  out of or into the store (DATABASE_URL, else BOT_STATE_PATH); only the store is configured for them.
 
 Exit codes, the same for every command: 0 success, 1 a check or the Kalshi read failed, 2 the
 configuration (or a command-line argument) is invalid. ``balance`` and ``check`` keep the retry log
@@ -25,13 +27,14 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 from bot import logs
+from bot.app import make_kalshi_client
 from bot.balance import BalanceReader
 from bot.config import ConfigError, Mode, Settings, load_settings
+from bot.domain.money import format_cents, format_dollars
+from bot.domain.numbers import whole_number
+from bot.history_csv import PERIODS
 from bot.kalshi import KalshiError
 from bot.kalshi.models import SUBACCOUNTS, SubaccountBalances
-from bot.money import format_cents, format_dollars
-from bot.numbers import whole_number
-from bot.runtime import make_kalshi_client
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2  # argparse exits with 2 on a bad argument too
@@ -124,6 +127,17 @@ def _subaccount(text: str) -> int:
     return number
 
 
+def cmd_why(period: str, subaccount: int | None, as_json: bool, verbose: bool) -> int:
+    from bot.why_cli import run
+
+    outcome = run(period, subaccount, as_json, verbose, os.environ)
+    for line in outcome.out:
+        print(line)
+    for line in outcome.err:
+        print(line, file=sys.stderr)
+    return outcome.code
+
+
 def cmd_check(verbose: bool = False) -> int:
     from bot.checks import load, run_checks
 
@@ -155,14 +169,21 @@ def _http_url(value: str) -> str:
     return value
 
 
+def cmd_history(action: str, since: str, path: str | None, verbose: bool = False) -> int:
+    from bot.history_cli import run
+
+    return run(action, since, path, verbose=verbose)
+
+
 def cmd_serve(transport: str) -> int:
     settings = _load(Mode.SERVE, transport)
     if settings is None:
         return EXIT_CONFIG
     logs.setup(settings.log_level, settings.secrets(), settings.library_log_level)
+    from bot.app import build_runtime
     from bot.slack.server import serve
 
-    return serve(settings)
+    return serve(build_runtime(settings), settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -184,6 +205,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--subaccount", type=_subaccount, metavar="N", help="one subaccount: 0 (primary) to 63"
     )
     which.add_argument("--all", action="store_true", help="every subaccount's balance and the sum")
+    balance.add_argument(
+        "--why",
+        choices=["24h", "7d", "30d"],
+        help="what moved the balance over the period, and what it leaves unexplained",
+    )
     sub.add_parser("check", parents=[verbose], help="check the configuration and the credentials")
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (Socket Mode unless --http-url)")
     manifest.add_argument(
@@ -192,16 +218,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="https://HOST",
         help="HTTP mode: Socket Mode off, every request URL on https://HOST/slack/events",
     )
+    history = sub.add_parser("history", help="export or import the balance history as CSV")
+    history_sub = history.add_subparsers(dest="action", required=True)
+    export = history_sub.add_parser(
+        "export", parents=[verbose], help="write the history as CSV to standard output, oldest first"
+    )
+    export.add_argument("--since", choices=list(PERIODS), default="all", help="the period (default: all)")
+    into = history_sub.add_parser(
+        "import", parents=[verbose], help="add the samples of a CSV file (time,balance,portfolio_value)"
+    )
+    into.add_argument("file", metavar="FILE", help="the CSV file; - for standard input")
     args = parser.parse_args(argv)
 
     load_dotenv(Path.cwd() / ".env", override=False)
     try:
+        if args.command == "balance" and args.why:
+            if args.all:
+                parser.error("--why takes --subaccount N or the account, not --all")
+            return cmd_why(args.why, args.subaccount, args.json, args.verbose)
         if args.command == "balance":
             return cmd_balance(args.json, args.verbose, args.subaccount, args.all)
         if args.command == "check":
             return cmd_check(args.verbose)
         if args.command == "manifest":
             return cmd_manifest(args.http_url)
+        if args.command == "history":
+            return cmd_history(
+                args.action, getattr(args, "since", "all"), getattr(args, "file", None), args.verbose
+            )
         return cmd_serve(getattr(args, "mode", "auto"))
     except KeyboardInterrupt:
         return 130

@@ -7,6 +7,9 @@ alert monitor and the CLI.
   several threads at once.
 - Freshness: figures younger than the window are served without a new request; errors are not kept.
 - ``fresh=True`` (Refresh) skips the window but still joins a request already in flight.
+- :meth:`BalanceReader.invalidate` (a fill, pushed by Kalshi's WebSocket) drops every cached figure, and a
+  request already in flight then neither fills the cache nor serves a reader who comes after the call:
+  the next read asks Kalshi again, so it never shows the balance from before the fill.
 - When a read fails as an outage does (5xx, timeout, refused connection; after the client's retries),
   the flight asks Kalshi's exchange status once and marks the error as maintenance when the exchange is
   paused, so every surface can say so.
@@ -17,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, Protocol, TypeVar, cast
@@ -61,12 +64,25 @@ class SubaccountsReading:
         return max(0.0, now - self.fetched_at)
 
 
-R = TypeVar("R", Reading, SubaccountsReading)
+@dataclass(frozen=True)
+class Kept:
+    """Any other figures read through the same single flight (see :meth:`BalanceReader.shared`)."""
+
+    value: Any
+    fetched_at: float
+
+    def age(self, now: float) -> float:
+        return max(0.0, now - self.fetched_at)
+
+
+R = TypeVar("R", Reading, SubaccountsReading, Kept)
+T = TypeVar("T")
 ALL: Hashable = ("all",)
 
 
 class _Flight(Generic[R]):
-    def __init__(self) -> None:
+    def __init__(self, generation: int) -> None:
+        self.generation = generation  # the reader's generation when it took off (see invalidate)
         self.done = threading.Event()
         self.reading: R | None = None
         self.error: BaseException | None = None
@@ -86,7 +102,8 @@ class BalanceReader:
         self._wall = wall
         self._lock = threading.Lock()
         self._flights: dict[Hashable, _Flight[Any]] = {}
-        self._last: dict[Hashable, Reading | SubaccountsReading] = {}
+        self._last: dict[Hashable, Reading | SubaccountsReading | Kept] = {}
+        self._generation = 0  # bumped by invalidate(): flights of an older one are out of date
         self.requests = 0  # Kalshi reads started (status checks not counted), for the benchmark and tests
 
     # -- the account, or one subaccount -----------------------------------------------------------------
@@ -130,23 +147,46 @@ class BalanceReader:
         the Home tab show them as one line)."""
         return [(s.subaccount, s.balance_dollars) for s in self.read_all().subaccounts.subaccounts]
 
+    def invalidate(self) -> None:
+        """Kalshi's figures have moved (a fill): forget every cached figure, and let no request already in
+        flight fill the cache or be joined by a later reader."""
+        with self._lock:
+            self._generation += 1
+            self._last.clear()
+
+    # -- anything else read from Kalshi -------------------------------------------------------------------
+    def shared(self, key: Hashable, fetch: Callable[[], T], *, keep_seconds: float) -> T:
+        """``fetch()`` through the same single flight: everyone asking for ``key`` while it runs, or within
+        ``keep_seconds`` after, shares its one result (the activity behind ``/balance why``); an error is
+        shared by its flight and never kept."""
+
+        def kept() -> Kept:
+            return Kept(fetch(), self.clock())
+
+        return cast(T, self._read(("shared", key), kept, False, keep_seconds).value)
+
     # -- the single flight -------------------------------------------------------------------------------
-    def _cached(self, key: Hashable) -> Reading | SubaccountsReading | None:
+    def _cached(
+        self, key: Hashable, window: float | None = None
+    ) -> Reading | SubaccountsReading | Kept | None:
         last = self._last.get(key)
-        if last is not None and last.age(self.clock()) <= self.freshness_seconds:
+        window = self.freshness_seconds if window is None else window
+        if last is not None and last.age(self.clock()) <= window:
             return last
         return None
 
-    def _read(self, key: Hashable, fetch: Callable[[], R], fresh: bool) -> R:
+    def _read(self, key: Hashable, fetch: Callable[[], R], fresh: bool, window: float | None = None) -> R:
         with self._lock:
             if not fresh:
-                cached = self._cached(key)
+                cached = self._cached(key, window)
                 if cached is not None:
                     return cast(R, cached)
             flight: _Flight[R] | None = self._flights.get(key)
+            if flight is not None and flight.generation != self._generation:
+                flight = None  # it took off before the figures moved: its answer may predate them
             leader = flight is None
             if flight is None:
-                flight = self._flights[key] = _Flight()
+                flight = self._flights[key] = _Flight(self._generation)
                 self.requests += 1
         if leader:
             self._fly(key, flight, fetch)
@@ -171,10 +211,20 @@ class BalanceReader:
             flight.error = exc
         finally:
             with self._lock:
-                if flight.reading is not None:
+                if flight.reading is not None and flight.generation == self._generation:
                     self._last[key] = flight.reading
-                self._flights.pop(key, None)
+                if self._flights.get(key) is flight:
+                    del self._flights[key]
             flight.done.set()
+
+    def mark_maintenance(self, errors: Iterable[KalshiError]) -> None:
+        """For errors caught outside a flight (one kind of activity each): when any failed as an outage
+        does, ask the exchange status once and mark them all, as a failed balance read is marked."""
+        outages = [e for e in errors if e.outage]
+        if outages:
+            maintenance = self._maintenance()
+            for error in outages:
+                error.maintenance = maintenance
 
     def _maintenance(self) -> Maintenance | None:
         """Ask Kalshi's exchange status once; any failure of that leaves the original error as it is."""

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from bot.app import make_kalshi_client, make_store
 from bot.config import ConfigError, Mode, Settings, load_settings
+from bot.domain.money import format_dollars
 from bot.kalshi import KalshiClient, KalshiError
 from bot.kalshi.models import AccountLimits
 from bot.kalshi.signer import key_type
-from bot.money import format_dollars
-from bot.runtime import make_kalshi_client, make_store
 
 Check = tuple[bool | None, str]
 """Whether the check passed (``None``: it passed with a warning), and the line saying so."""
@@ -44,6 +44,8 @@ def run_checks(settings: Settings | None, problems: list[str]) -> Iterator[Check
     if settings is None:
         return
     yield from check_kalshi(settings)
+    if settings.realtime and not problems:
+        yield check_realtime(settings)
     if problems:
         yield None, "Slack tokens and the store: not checked (fix the configuration first)"
         return
@@ -61,6 +63,16 @@ def run_checks(settings: Settings | None, problems: list[str]) -> Iterator[Check
             access = Access(settings.slack.allowed_users, settings.slack.allowed_channels)
             for warning in posting_channel_warnings(settings.posting_channels(), access):
                 yield None, f"channels: {warning}"
+
+
+def check_realtime(settings: Settings) -> tuple[bool | None, str]:
+    """Kalshi's WebSocket: connected and subscribed to fills, or why not (BALANCE_REALTIME)."""
+    from bot.kalshi.signer import KalshiAuth
+    from bot.kalshi.websocket import probe
+    from bot.kalshi.ws_status import check_line
+
+    auth = KalshiAuth(settings.kalshi.api_key_id.reveal(), settings.kalshi.private_key)
+    return check_line(probe(settings.kalshi.ws_url, auth, timeout=5))
 
 
 def describe(settings: Settings) -> str:
@@ -115,7 +127,7 @@ def describe_limits(limits: AccountLimits, settings: Settings) -> str:
 
 
 def check_store(settings: Settings) -> Check:
-    from bot.alerts.store import StoreUnavailable
+    from bot.store import StoreUnavailable
 
     try:
         store, _lock = make_store(settings, patient=True)  # to name the real cause, not "no answer"

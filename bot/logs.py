@@ -27,6 +27,7 @@ LIBRARY_LOGGERS = (
     "psycopg",
     "waitress",
     "websocket",
+    "websockets",  # Kalshi's WebSocket (bot.kalshi.websocket): at DEBUG it logs the signed upgrade headers
 )
 
 

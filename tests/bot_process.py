@@ -71,7 +71,12 @@ def base_env() -> dict[str, str]:
 
 
 def bot_env(kalshi_url: str, slack_api_url: str, state_dir: Path, **extra: str) -> dict[str, str]:
+    """The bot's environment against the fakes. Real time (Kalshi's WebSocket) is off unless the test
+    points it at the fake WebSocket (KALSHI_WS_URL) or sets BALANCE_REALTIME itself: the fake REST server
+    answers an upgrade with 404, which would only add a reconnecting listener to every test."""
+    realtime = {} if "KALSHI_WS_URL" in extra or "BALANCE_REALTIME" in extra else {"BALANCE_REALTIME": "off"}
     return {
+        **realtime,
         "KALSHI_API_KEY_ID": keys.KEY_ID,
         "KALSHI_PRIVATE_KEY": keys.pkcs1_pem().replace("\n", "\\n"),
         "KALSHI_API_BASE_URL": kalshi_url,

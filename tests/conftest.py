@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from xdist.remote import Producer
     from xdist.scheduler import LoadScopeScheduling
 
-    from bot.history.store import Store
+    from bot.store import Store
 
 StoreFactory = Callable[[], "Store"]
 """Opens the same backing store again on each call (a restart opens it anew)."""
@@ -166,10 +166,10 @@ def alert_env(request: pytest.FixtureRequest) -> dict[str, str]:
 def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
     """The store the bot uses (alert state, history, digest log), of both kinds, on one backing store."""
     if request.param == "sqlite":
-        from bot.history.sqlite import SQLiteStore
+        from bot.store.sqlite import SQLiteStore
 
         return lambda: SQLiteStore(tmp_path / "state.sqlite3")
-    from bot.history.postgres import PostgresStore
+    from bot.store.postgres import PostgresStore
 
     url = request.getfixturevalue("database_url")
     return lambda: PostgresStore(url)

@@ -11,7 +11,7 @@ import io
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 import httpx
@@ -20,11 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.signature import SignatureVerifier
 
+from bot.app import Runtime, build_runtime
 from bot.config import load_settings
 from bot.kalshi.errors import KalshiError
-from bot.runtime import Runtime, build_runtime
-from bot.slack.answer_pool import AnswerPool
+from bot.slack.answer_pool import AnswerPool, _rendered, _Waiter
 from bot.slack.blocks import balance as blocks
+from bot.slack.blocks.base import Message
 from bot.slack.server import wsgi_app
 from bot.slack.signatures import RequestVerifier
 from tests.bot_process import SIGNING_SECRET, BotProcess, bot_env, command_body
@@ -35,6 +36,17 @@ from tests.test_kalshi_client import make_client
 
 class Inline(AnswerPool):
     """The answer pool, but running each answer at once, so a reply is sent before dispatch returns."""
+
+    def answer(
+        self,
+        response_url: str | None,
+        render: Callable[[], Message],
+        *,
+        replace: bool,
+        key: Hashable | None = None,
+    ) -> bool:
+        self._deliver(_Waiter(response_url, replace), _rendered(render))
+        return True
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> bool:
         fn(*args, **kwargs)

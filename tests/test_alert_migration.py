@@ -12,15 +12,18 @@ from typing import Any
 import psycopg
 import pytest
 
-from bot.alerts.monitor import AlertMonitor, Policy
-from bot.alerts.postgres import SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION
-from bot.alerts.postgres import PostgresAlertStore
-from bot.alerts.sqlite import SCHEMA_VERSION, SQLiteAlertStore
-from bot.alerts.store import CRITICAL, OK, WARNING, AlertConfig, AlertStore
 from bot.balance import BalanceReader
+from bot.domain.alert_state import CRITICAL, OK, WARNING, AlertConfig
+from bot.domain.levels import Policy
+from bot.jobs.alerts import AlertMonitor
+from bot.jobs.notifier import Delivery
 from bot.kalshi.models import Balance
 from bot.slack.blocks.base import Message
-from bot.slack.poster import Delivery
+from bot.slack.notifier import SlackNotifier
+from bot.store import AlertStore
+from bot.store.postgres import SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION
+from bot.store.postgres import PostgresStore
+from bot.store.sqlite import SCHEMA_VERSION, SQLiteStore
 
 # The single-level release's SQLite schema, as it created it (columns named after AlertState's fields).
 OLD_SQLITE_SCHEMA = """
@@ -92,11 +95,11 @@ def upgraded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callabl
     if request.param == "sqlite":
         path = tmp_path / "state.sqlite3"
         old_sqlite_file(path)
-        yield lambda: SQLiteAlertStore(path)
+        yield lambda: SQLiteStore(path)
         return
     url = request.getfixturevalue("database_url")
     old_postgres_database(url)
-    yield lambda: PostgresAlertStore(url)
+    yield lambda: PostgresStore(url)
 
 
 class Source:
@@ -122,7 +125,9 @@ def monitor(store: AlertStore, source: Source, posts: list[str], **kw: object) -
     }
     values.update(kw)
     reader = BalanceReader(source, freshness_seconds=0)
-    return AlertMonitor(Policy(**values), reader, store, post, wall=lambda: NOW)
+    policy = Policy(**values)
+    notifier = SlackNotifier(post, demo=policy.demo, mentions=policy.mentions)
+    return AlertMonitor(policy, reader, store, notifier, wall=lambda: NOW)
 
 
 def test_low_becomes_warning_and_nothing_is_posted_again(upgraded: Callable[[], AlertStore]) -> None:
@@ -168,7 +173,7 @@ def test_migration_runs_once_and_a_new_store_starts_at_the_latest_version(
     assert second.load_state().state == WARNING
     first.close()
     second.close()
-    fresh = SQLiteAlertStore(tmp_path / "new.sqlite3")
+    fresh = SQLiteStore(tmp_path / "new.sqlite3")
     assert fresh.load_state().state == OK
     fresh.close()
     with sqlite3.connect(tmp_path / "new.sqlite3") as db:
@@ -179,7 +184,7 @@ def test_migration_runs_once_and_a_new_store_starts_at_the_latest_version(
 def test_the_old_sqlite_file_is_versioned_after_the_upgrade(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite3"
     old_sqlite_file(path)
-    SQLiteAlertStore(path).close()
+    SQLiteStore(path).close()
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert db.execute("SELECT state FROM alert_state").fetchone()[0] == "warning"
@@ -188,7 +193,7 @@ def test_the_old_sqlite_file_is_versioned_after_the_upgrade(tmp_path: Path) -> N
 
 def test_the_old_postgres_schema_is_at_the_current_version_after_the_upgrade(database_url: str) -> None:
     old_postgres_database(database_url)
-    store = PostgresAlertStore(database_url)
+    store = PostgresStore(database_url)
     store.load_state()  # the store connects, and migrates, on first use
     store.close()
     with psycopg.connect(database_url) as conn:
@@ -199,7 +204,7 @@ def test_the_old_postgres_schema_is_at_the_current_version_after_the_upgrade(dat
 
 def test_a_process_of_the_old_release_writing_low_is_read_as_warning(tmp_path: Path) -> None:
     """During a rolling deploy an old process may still write ``low`` after the migration."""
-    store = SQLiteAlertStore(tmp_path / "state.sqlite3")
+    store = SQLiteStore(tmp_path / "state.sqlite3")
     with sqlite3.connect(tmp_path / "state.sqlite3") as db:
         db.execute(
             INSERT_STATE.format(", ".join("?" * 9)).replace("INSERT", "INSERT OR REPLACE"), OLD_STATE_ROW

@@ -12,14 +12,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.alerts.monitor import AlertMonitor, Policy
-from bot.alerts.sqlite import SQLiteAlertStore
-from bot.alerts.store import CRITICAL, OK, WARNING, AlertState
 from bot.balance import BalanceReader
+from bot.domain.alert_state import CRITICAL, OK, WARNING, AlertState
+from bot.domain.levels import Policy
+from bot.jobs.alerts import AlertMonitor
+from bot.jobs.notifier import Delivery
 from bot.kalshi.errors import KalshiAPIError, KalshiTimeout
 from bot.kalshi.models import Balance, ExchangeStatus
 from bot.slack.blocks.base import Message
-from bot.slack.poster import Delivery
+from bot.slack.notifier import SlackNotifier
+from bot.store.sqlite import SQLiteStore
 from tests.conftest import StoreFactory
 
 THRESHOLD = 250_00  # the warning level
@@ -118,7 +120,9 @@ class Harness:
             self.monitor.store.close()
         store = self.new_store()
         reader = BalanceReader(self.kalshi, freshness_seconds=0, clock=self.clock, wall=self.clock)
-        self.monitor = AlertMonitor(policy(**self.kw), reader, store, self.channel.post, wall=self.clock)
+        rules = policy(**self.kw)
+        notifier = SlackNotifier(self.channel.post, demo=rules.demo, mentions=rules.mentions)
+        self.monitor = AlertMonitor(rules, reader, store, notifier, wall=self.clock)
 
     def tick(self, observation: int | None) -> None:
         self.kalshi.observation = observation
@@ -257,7 +261,7 @@ def test_any_sequence_matches_the_reference(
 
     with tempfile.TemporaryDirectory() as d:
         channel = Channel(deliver=iter(outcomes))
-        h = Harness(lambda: SQLiteAlertStore(Path(d) / "s.sqlite3"), channel, default_critical_cents=critical)
+        h = Harness(lambda: SQLiteStore(Path(d) / "s.sqlite3"), channel, default_critical_cents=critical)
         for obs in observations:
             h.tick(obs)
         assert channel.delivered == reference(observations, outcomes, critical=critical)
@@ -338,7 +342,7 @@ def test_restart_during_a_low_episode_sends_no_second_alert(new_store: StoreFact
 
 
 def test_threshold_from_slack_wins_and_off_stops_reading(new_store: StoreFactory) -> None:
-    from bot.alerts.store import AlertConfig
+    from bot.domain.alert_state import AlertConfig
 
     channel = Channel()
     h = Harness(new_store, channel)
@@ -468,7 +472,7 @@ def test_restart_in_critical_sends_no_second_critical(new_store: StoreFactory) -
 
 
 def test_critical_level_from_slack_and_cleared_mid_episode(new_store: StoreFactory) -> None:
-    from bot.alerts.store import AlertConfig
+    from bot.domain.alert_state import AlertConfig
 
     h = Harness(new_store, Channel(), default_critical_cents=50_00)
     h.monitor.store.save_config(AlertConfig(250_00, "U0ADMIN", 0, critical_cents=100_00, critical_set=True))
@@ -483,7 +487,7 @@ def test_critical_level_from_slack_and_cleared_mid_episode(new_store: StoreFacto
 
 
 def test_a_critical_level_not_below_the_warning_level_is_ignored(new_store: StoreFactory) -> None:
-    from bot.alerts.store import AlertConfig
+    from bot.domain.alert_state import AlertConfig
 
     h = Harness(new_store, Channel(), default_critical_cents=50_00)
     h.monitor.store.save_config(AlertConfig(40_00, "U0ADMIN", 0))  # warning from Slack, under the env's
@@ -494,7 +498,7 @@ def test_a_critical_level_not_below_the_warning_level_is_ignored(new_store: Stor
 
 
 def test_a_threshold_lowered_during_an_episode_clears_it_without_a_recovery(new_store: StoreFactory) -> None:
-    from bot.alerts.store import AlertConfig
+    from bot.domain.alert_state import AlertConfig
 
     channel = Channel()
     h = Harness(new_store, channel)

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from slack_sdk.models.blocks import Block
 
-from bot.history.sqlite import SQLiteStore
-from bot.history.store import Sample
+from bot.domain.history import Sample
+from bot.store.sqlite import SQLiteStore
 from tests.bot_process import APP_TOKEN, BotProcess, event_envelope, home_opened_event
+from tests.fakes.chart_rules import assert_valid_blocks
 from tests.fakes.kalshi import SUBACCOUNT_BALANCES, FakeKalshi, subaccount_row
 from tests.fakes.slack import FakeSlack
 from tests.fakes.socket_mode import FakeSocketMode
@@ -25,9 +25,7 @@ StartBot = Callable[..., BotProcess]
 
 def validate_view(view: dict[str, Any]) -> None:
     assert view["type"] == "home" and 1 <= len(view["blocks"]) <= 100
-    for raw in view["blocks"]:
-        model = Block.parse(raw)
-        assert model is not None and model.to_dict() == raw
+    assert_valid_blocks(view["blocks"])
 
 
 def wait_views(slack: FakeSlack, count: int = 1) -> list[tuple[str, dict[str, Any]]]:

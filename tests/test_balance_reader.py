@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -160,3 +161,34 @@ def test_errors_that_are_not_outages_do_not_ask_the_status(client: KalshiClient,
     with pytest.raises(KalshiAPIError):
         BalanceReader(client, freshness_seconds=0).read()
     assert kalshi.seen(EXCHANGE_STATUS) == []
+
+
+def test_invalidate_drops_the_cached_figures(client: KalshiClient, kalshi: FakeKalshi) -> None:
+    reader = BalanceReader(client, freshness_seconds=60)
+    reader.read()
+    kalshi.set_balance(777)  # a fill spent money
+    reader.invalidate()
+    assert reader.cached() is None and reader.latest() is None
+    assert reader.read().balance.balance_cents == 777 and kalshi.count == 2
+
+
+def test_a_read_in_flight_at_the_fill_neither_serves_later_readers_nor_fills_the_cache(
+    client: KalshiClient, kalshi: FakeKalshi
+) -> None:
+    kalshi.latency = 0.4
+    kalshi.queue(Reply(body=balance_body(123456)))  # the first answer: the balance before the fill
+    reader = BalanceReader(client, freshness_seconds=60)
+    before: list[Reading] = []
+    early = threading.Thread(target=lambda: before.append(reader.read()))
+    early.start()
+    deadline = time.monotonic() + 5
+    while kalshi.count == 0 and time.monotonic() < deadline:  # the request has reached Kalshi
+        time.sleep(0.01)
+    assert kalshi.count == 1
+    kalshi.set_balance(555)  # the fill lands while the first answer is on its way
+    reader.invalidate()
+    after = reader.read()  # does not join the flight that took off before the fill
+    early.join()
+    assert before[0].balance.balance_cents == 123456 and after.balance.balance_cents == 555
+    assert kalshi.count == 2
+    assert reader.read() is after  # the cache holds the answer from after the fill, not the old one

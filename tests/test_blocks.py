@@ -13,21 +13,23 @@ from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
 from bot.balance import Reading, SubaccountsReading
-from bot.history.trend import Trend
+from bot.domain.alert_state import AlertStatus
+from bot.domain.money import INT64_MAX, INT64_MIN
+from bot.domain.trend import Trend
 from bot.kalshi.errors import KalshiAPIError, KalshiTimeout, Maintenance
 from bot.kalshi.models import Balance, SubaccountBalance, SubaccountBalances
-from bot.money import INT64_MAX, INT64_MIN
 from bot.slack.blocks import alerts, balance, base, digest, home, notices, subaccounts
+from bot.slack.blocks.alert_status import alert_status_message
 from bot.slack.blocks.base import Message
+from tests.fakes.chart_rules import assert_valid_blocks
 
 
 def validate(message: Message) -> None:
     assert message.text.strip(), "a text fallback is always there"
     assert 1 <= len(message.blocks) <= 50
-    for raw in message.blocks:
-        model = Block.parse(raw)
-        assert model is not None, raw
-        assert model.to_dict() == raw  # to_dict() raises when a limit is broken
+    assert_valid_blocks(
+        message.blocks
+    )  # slack_sdk's models raise when a limit is broken; charts: Slack's rules
 
 
 def reading(balance: int = 123456, portfolio: int = 50000, ts: int = 1764000000) -> Reading:
@@ -36,7 +38,7 @@ def reading(balance: int = 123456, portfolio: int = 50000, ts: int = 1764000000)
 
 def all_messages(text: str = "x", cents: int = 123456) -> list[Message]:
     error = KalshiAPIError(text, status=400, code=text, details=text, service=text)
-    status = alerts.AlertStatus(
+    status = AlertStatus(
         channel="C0ALERTS1",
         warning_cents=25000,
         critical_cents=5000,
@@ -52,8 +54,8 @@ def all_messages(text: str = "x", cents: int = 123456) -> list[Message]:
         recovery_cents=25500,
         critical_recovery_cents=5100,
     )
-    off = alerts.AlertStatus("C0ALERTS1", None, None, "available", (), "ok")
-    one_level = alerts.AlertStatus(
+    off = AlertStatus("C0ALERTS1", None, None, "available", (), "ok")
+    one_level = AlertStatus(
         "C0ALERTS1", 25000, None, "available", (), "warning", ignored_critical_cents=30000
     )
     return [
@@ -73,9 +75,9 @@ def all_messages(text: str = "x", cents: int = 123456) -> list[Message]:
         alerts.alert_cleared_message(crossing(cents, "ok", demo=True)),
         alerts.alert_read_failure_message(error, 3),
         alerts.alert_reading_again_message(Balance(cents, 0, 1764000000)),
-        alerts.alert_status_message(status),
-        alerts.alert_status_message(off),
-        alerts.alert_status_message(one_level),
+        alert_status_message(status),
+        alert_status_message(off),
+        alert_status_message(one_level),
     ]
 
 
@@ -99,8 +101,8 @@ def test_mentions_are_markup_only_in_critical_alerts_and_never_in_status() -> No
     validate(critical)
     for markup in ["<@U0DESK001>", "<@W0GRID001>", "<!subteam^S0TRADERS>", "<!here>", "<!channel>"]:
         assert markup in critical.text and markup in str(critical.blocks)
-    status = alerts.AlertStatus("C0ALERTS1", 25000, 5000, "available", tags, "critical")
-    shown = alerts.alert_status_message(status)
+    status = AlertStatus("C0ALERTS1", 25000, 5000, "available", tags, "critical")
+    shown = alert_status_message(status)
     assert "<!here>" not in str(shown) and "<!subteam" not in str(shown) and "@here" in shown.text
     assert "U0DESK001" in shown.text
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests import keys
-from tests.bot_process import APP_TOKEN, assert_no_secrets, base_env, bot_env
+from tests.bot_process import ALERTS_ENV, APP_TOKEN, assert_no_secrets, base_env, bot_env
 from tests.fakes.kalshi import (
     ACCOUNT_LIMITS,
     EXCHANGE_STATUS,
@@ -419,3 +419,21 @@ def test_check_with_an_invalid_configuration_says_what_it_did_not_check(
     assert lines[0] == "✗ configuration: 1 problem(s)"
     assert any(line.startswith("✓ Kalshi credentials: accepted") for line in lines)
     assert lines[-1] == "! Slack tokens and the store: not checked (fix the configuration first)"
+
+
+def test_check_reports_kalshis_websocket(kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path) -> None:
+    from tests.fakes.kalshi_ws import FakeKalshiWS
+
+    ws = FakeKalshiWS(kalshi).start()
+    try:
+        env = bot_env(kalshi.base_url, slack.api_url, tmp_path, **ALERTS_ENV, KALSHI_WS_URL=ws.url)
+        result = run_cli(["check"], env, tmp_path)
+    finally:
+        ws.stop()
+    assert result.returncode == 0, result.stdout + result.stderr
+    (line,) = [ln for ln in result.stdout.splitlines() if "Kalshi WebSocket" in ln]
+    assert line.startswith("✓ Kalshi WebSocket: connected and subscribed"), line
+    # pointed at a server that is no Kalshi WebSocket: a warning that says why, polling carries on
+    refused = run_cli(["check"], {**env, "KALSHI_WS_URL": kalshi.base_url.replace("http", "ws")}, tmp_path)
+    (line,) = [ln for ln in refused.stdout.splitlines() if "Kalshi WebSocket" in ln]
+    assert line.startswith("! Kalshi WebSocket: not connected") and "polls meanwhile" in line, line

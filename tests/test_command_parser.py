@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack.command_parser import AlertOff, Help, SetAlert, ShowAlert, ShowBalance, parse
+from bot.slack.command_parser import AlertOff, Help, SetAlert, ShowAlert, ShowBalance, ShowWhy, parse
 
 
 @pytest.mark.parametrize(
@@ -29,4 +29,25 @@ from bot.slack.command_parser import AlertOff, Help, SetAlert, ShowAlert, ShowBa
     ],
 )
 def test_parse(text: str, command: object) -> None:
+    assert parse(text) == command
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("why", ShowWhy("24h")),
+        ("WHY 7D", ShowWhy("7d")),
+        ("why 30d", ShowWhy("30d")),
+        ("why 24h", ShowWhy("24h")),
+        ("sub 3 why", ShowWhy("24h", 3)),
+        ("subaccount 0 why 7d", ShowWhy("7d", 0)),
+        ("why 90d", Help(unknown="why 90d")),
+        ("why 7d now", Help(unknown="why 7d now")),
+        ("sub 64 why", Help(unknown="sub 64 why")),
+        ("sub 3 what", Help(unknown="sub 3 what")),
+        ("sub \uff13 why", Help(unknown="sub \uff13 why")),
+        ("why \uff17d", Help(unknown="why \uff17d")),
+    ],
+)
+def test_parse_why(text: str, command: object) -> None:
     assert parse(text) == command

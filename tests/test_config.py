@@ -47,6 +47,20 @@ def test_socket_mode_needs_no_signing_secret_and_http_no_app_token() -> None:
     assert http.slack is not None and not http.slack.socket_mode and http.slack.port == 3000
 
 
+def test_charts_are_on_unless_turned_off() -> None:
+    def charts(value: str | None) -> bool:
+        env = {**kalshi_vars(), **SLACK_HTTP, **({"BALANCE_CHARTS": value} if value is not None else {})}
+        slack = load_settings(env).slack
+        assert slack is not None
+        return slack.charts
+
+    assert charts(None) and charts("on") and charts(" ON ") and charts("")
+    assert not charts("off") and not charts("Off")
+    with pytest.raises(ConfigError, match="BALANCE_CHARTS must be on or off") as info:
+        charts("nope-canary")
+    assert "nope-canary" not in str(info.value)
+
+
 def test_alert_variables_are_ignored_when_alerts_are_off() -> None:
     s = load_settings({**kalshi_vars(), **SLACK_HTTP, "BALANCE_ALERT_THRESHOLD": "junk"})
     assert s.alerts is None
@@ -345,3 +359,85 @@ def test_a_password_in_a_url_is_refused_and_not_printed(name: str) -> None:
     text = str(info.value)
     assert f"{name} must not hold a user name or password" in text
     assert "hunter2pass" not in text and "someone" not in text
+
+
+@pytest.mark.parametrize(
+    ("rest", "ws"),
+    [
+        (None, "wss://external-api-ws.kalshi.com/trade-api/ws/v2"),
+        ("https://external-api.kalshi.com/trade-api/v2", "wss://external-api-ws.kalshi.com/trade-api/ws/v2"),
+        (
+            "https://external-api.demo.kalshi.co/trade-api/v2",
+            "wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2",
+        ),
+        ("https://api.elections.kalshi.com/trade-api/v2", "wss://api.elections.kalshi.com/trade-api/ws/v2"),
+        ("https://demo-api.kalshi.co/trade-api/v2", "wss://demo-api.kalshi.co/trade-api/ws/v2"),
+        ("http://127.0.0.1:8123/trade-api/v2", "ws://127.0.0.1:8123/trade-api/ws/v2"),
+        ("http://[::1]:8123/trade-api/v2", "ws://[::1]:8123/trade-api/ws/v2"),
+        (
+            "https://kalshi-proxy.example.com:8443/trade-api/v2",
+            "wss://kalshi-proxy.example.com:8443/trade-api/ws/v2",
+        ),
+    ],
+)
+def test_the_websocket_url_follows_the_rest_host(rest: str | None, ws: str) -> None:
+    env = kalshi_vars() if rest is None else {**kalshi_vars(), "KALSHI_API_BASE_URL": rest}
+    assert load_settings(env, Mode.KALSHI).kalshi.ws_url == ws
+    if rest is None:
+        demo = load_settings({**kalshi_vars(), "KALSHI_ENV": "demo"}, Mode.KALSHI)
+        assert demo.kalshi.ws_url == "wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "wss://kalshi-ws-proxy.example.com/trade-api/ws/v2",
+        "ws://127.0.0.1:9/trade-api/ws/v2",
+        "ws://[::1]:9/x",
+    ],
+)
+def test_kalshi_ws_url_overrides_the_derived_one(url: str) -> None:
+    s = load_settings({**kalshi_vars(), "KALSHI_WS_URL": url + "/"}, Mode.KALSHI)
+    assert s.kalshi.ws_url == url
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("ws://kalshi-ws-canary.example.com/trade-api/ws/v2", "KALSHI_WS_URL must use wss://"),
+        ("https://canary.example.com/trade-api/ws/v2", "KALSHI_WS_URL must be a wss:// URL"),
+        ("canary", "KALSHI_WS_URL must be a wss:// URL"),
+        ("wss://canary:hunter2pass@example.com/x", "KALSHI_WS_URL must not hold a user name or password"),
+        ("wss://external-api-ws.demo.kalshi.co/canary", "KALSHI_WS_URL is a demo Kalshi host"),
+    ],
+)
+def test_a_bad_kalshi_ws_url_is_named_and_not_echoed(url: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({**kalshi_vars(), **SLACK_HTTP, "KALSHI_WS_URL": url})
+    text = str(info.value)
+    assert problem in text
+    assert url not in text and "canary" not in text and "hunter2pass" not in text
+
+
+def test_a_demo_ws_host_goes_with_a_demo_rest_host() -> None:
+    env = {**kalshi_vars(), "KALSHI_ENV": "demo", "KALSHI_WS_URL": "wss://demo-api.kalshi.co/trade-api/ws/v2"}
+    assert load_settings(env, Mode.KALSHI).kalshi.ws_url == "wss://demo-api.kalshi.co/trade-api/ws/v2"
+    with pytest.raises(ConfigError, match="KALSHI_WS_URL is a production"):
+        load_settings(
+            {**env, "KALSHI_WS_URL": "wss://external-api-ws.kalshi.com/trade-api/ws/v2"}, Mode.KALSHI
+        )
+
+
+def test_realtime_is_on_wherever_the_checks_run_unless_turned_off() -> None:
+    base = {**kalshi_vars(), **SLACK_HTTP}
+    assert load_settings(base).realtime is False  # no checks of its own: nothing to wake
+    checks = {**base, "BALANCE_HISTORY_INTERVAL": "60"}
+    assert load_settings(checks).realtime is True
+    for word in ("off", "OFF", "false", "no", "0"):
+        assert load_settings({**checks, "BALANCE_REALTIME": word}).realtime is False
+    for word in ("on", "true", "Yes", "1"):
+        assert load_settings({**checks, "BALANCE_REALTIME": word}).realtime is True
+    assert load_settings({**base, "BALANCE_REALTIME": "on"}).realtime is False
+    with pytest.raises(ConfigError) as info:
+        load_settings({**checks, "BALANCE_REALTIME": "sometimes-canary"})
+    assert "BALANCE_REALTIME must be 'on' or 'off'" in str(info.value) and "canary" not in str(info.value)

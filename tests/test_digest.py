@@ -11,14 +11,15 @@ import pytest
 
 from bot.balance import BalanceReader
 from bot.config import DigestSettings
-from bot.digest import DigestJob, Schedule
-from bot.history.sqlite import SQLiteStore
-from bot.history.store import SENT, SKIPPED
-from bot.history.trend import HistoryView
+from bot.domain.history import SENT, SKIPPED
+from bot.history import HistoryView
+from bot.jobs.digest import DigestJob, digest_schedule
+from bot.jobs.notifier import Delivery
 from bot.kalshi.errors import KalshiTimeout
 from bot.kalshi.models import Balance
 from bot.slack.blocks.base import Message
-from bot.slack.poster import Delivery
+from bot.slack.notifier import SlackNotifier
+from bot.store.sqlite import SQLiteStore
 from tests.bot_process import BotProcess
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import ApiReply, FakeSlack
@@ -60,11 +61,11 @@ class Channel:
 def job(store: SQLiteStore, clock: Clock, channel: Channel, kalshi: Kalshi, zone: str = "UTC") -> DigestJob:
     reader = BalanceReader(kalshi, freshness_seconds=0, clock=clock, wall=clock)
     return DigestJob(
-        schedule=Schedule(DigestSettings(9, 0, 0, zone, DIGEST)),
+        schedule=digest_schedule(DigestSettings(9, 0, 0, zone, DIGEST)),
         reader=reader,
         log_store=store,
         history=HistoryView(store, 60, wall=clock),
-        post=channel.post,
+        notifier=SlackNotifier(channel.post),
         channel=DIGEST,
         retry_seconds=60,
         wall=clock,
@@ -72,7 +73,7 @@ def job(store: SQLiteStore, clock: Clock, channel: Channel, kalshi: Kalshi, zone
 
 
 def test_schedule_in_a_zone_with_daylight_saving() -> None:
-    schedule = Schedule(DigestSettings(8, 30, 0, "America/New_York", DIGEST))
+    schedule = digest_schedule(DigestSettings(8, 30, 0, "America/New_York", DIGEST))
     summer = datetime(2026, 7, 1, 12, 0, tzinfo=UTC).timestamp()  # 08:00 in New York (EDT)
     assert schedule.next(summer).at == datetime(2026, 7, 1, 12, 30, tzinfo=UTC).timestamp()
     assert schedule.latest(summer).day == "2026-06-30"

@@ -6,14 +6,17 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from bot.alerts.monitor import AlertMonitor, Policy
 from bot.balance import BalanceReader
-from bot.history.recorder import HistoryRecorder
-from bot.history.retention import DAY
-from bot.history.store import DAILY, HOURLY, RAW, SENT, SKIPPED, Sample, Store
+from bot.domain.history import DAILY, HOURLY, RAW, SENT, SKIPPED, Sample
+from bot.domain.levels import Policy
+from bot.domain.retention import DAY
+from bot.jobs.alerts import AlertMonitor
+from bot.jobs.history import HistoryRecorder
+from bot.jobs.notifier import Delivery
 from bot.kalshi.errors import KalshiTimeout
 from bot.kalshi.models import Balance
-from bot.slack.poster import Delivery
+from bot.slack.notifier import SlackNotifier
+from bot.store import Store
 from tests.conftest import StoreFactory
 
 T0 = 1_800_000_000 // 86_400 * 86_400  # midnight UTC
@@ -68,19 +71,23 @@ def test_retention_keeps_every_sample_for_a_week_then_hourly_then_daily(new_stor
     store.close()
     store = new_store()  # and kept across a restart
     assert store.samples(0, now) == rows
-    store.compact(now + 401 * DAY)
-    assert store.samples(0, now + 401 * DAY) == []  # nothing older than 400 days
+    later = now + 401 * DAY
+    store.add_samples([Sample.reading(now + d * DAY, 1, 0) for d in range(1, 402)])  # the bot kept going
+    store.compact(later)
+    assert store.samples(0, now) == []  # nothing older than 400 days
+    assert min(r.at for r in store.samples(0, later)) >= later - 400 * DAY
     store.close()
 
 
 def test_a_late_reading_merges_into_the_rollup_of_its_bucket(new_store: StoreFactory) -> None:
     store = new_store()
     store.add_sample(Sample.reading(T0 + 10.0, 500_00, 0))
+    store.add_samples([Sample.reading(T0 + d * DAY, 1, 0) for d in range(1, 9)])  # a sample a day since
     store.compact(T0 + 8 * DAY)
     store.add_sample(Sample.reading(T0 + 20.0, 400_00, 0))  # the same hour, after its rollup was made
     store.add_sample(Sample.reading(T0 + 20.0, 400_00, 0))  # a repeated write is one row
     store.compact(T0 + 8 * DAY)
-    (row,) = store.samples(0, T0 + 8 * DAY)
+    (row,) = store.samples(0, T0 + 3600)
     assert row == Sample(T0 + 20.0, 400_00, 0, 400_00, 500_00, HOURLY)
     store.close()
 
@@ -99,8 +106,7 @@ def test_digest_log_records_a_day_once(new_store: StoreFactory) -> None:
 
 
 def test_postgres_migrates_history_in_its_own_version(database_url: str) -> None:
-    from bot.alerts.postgres import SCHEMA_VERSION
-    from bot.history.postgres import PostgresStore
+    from bot.store.postgres import SCHEMA_VERSION, PostgresStore
 
     for _ in range(2):  # a second start migrates nothing
         store = PostgresStore(database_url)
@@ -129,7 +135,8 @@ def test_history_is_recorded_across_monitor_checks_with_one_read_each(new_store:
     store = new_store()
     reader = BalanceReader(kalshi, freshness_seconds=0, clock=lambda: clock[0], wall=lambda: clock[0])
     policy = Policy("C0ALERTS1", 250_00, 60.0, None, None, 3)
-    monitor = AlertMonitor(policy, reader, store, lambda _m: Delivery(True), wall=lambda: clock[0])
+    notifier = SlackNotifier(lambda _m: Delivery(True))
+    monitor = AlertMonitor(policy, reader, store, notifier, wall=lambda: clock[0])
     recorder = HistoryRecorder(reader, store, 60.0, wall=lambda: clock[0])
     expected = []
     for cents in [300_00, 280_00, None, 260_00, 240_00]:

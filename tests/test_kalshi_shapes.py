@@ -23,6 +23,18 @@ from tests.fakes.kalshi import (
     exchange_status_body,
     subaccount_row,
 )
+from tests.fakes.kalshi_activity import (
+    DEPOSITS,
+    FILLS,
+    SETTLEMENTS,
+    TRANSFERS,
+    WITHDRAWALS,
+    FakeActivity,
+    fill,
+    funding,
+    settlement,
+    transfer,
+)
 
 SDK_VERSION = "3.34.0"
 
@@ -41,7 +53,34 @@ SDK_FIELDS: dict[str, tuple[set[str], set[str]]] = {
     ),
     "GetAccountApiLimitsResponse": ({"usage_tier", "read", "write", "grants"}, set()),
     "BucketLimit": ({"refill_rate", "bucket_capacity"}, set()),
-}
+    # the activity behind a balance (/balance why)
+    "GetFillsResponse": ({"fills", "cursor"}, set()),
+    "Fill": (
+        {
+            "fill_id", "exchange_index", "trade_id", "order_id", "ticker", "market_ticker", "outcome_side",
+            "book_side", "count_fp", "yes_price_dollars", "no_price_dollars", "is_taker", "fee_cost",
+        },
+        {"side", "action", "created_time", "subaccount_number", "ts"},
+    ),
+    "GetSettlementsResponse": ({"settlements"}, {"cursor"}),
+    "Settlement": (
+        {
+            "ticker", "exchange_index", "event_ticker", "market_result", "yes_count_fp",
+            "yes_total_cost_dollars",
+            "no_count_fp", "no_total_cost_dollars", "revenue", "settled_time", "fee_cost",
+        },
+        {"value"},
+    ),
+    "GetDepositsResponse": ({"deposits"}, {"cursor"}),
+    "Deposit": ({"id", "status", "type", "amount_cents", "fee_cents", "created_ts"}, {"finalized_ts"}),
+    "GetWithdrawalsResponse": ({"withdrawals"}, {"cursor"}),
+    "Withdrawal": ({"id", "status", "type", "amount_cents", "fee_cents", "created_ts"}, {"finalized_ts"}),
+    "GetSubaccountTransfersResponse": ({"transfers"}, {"cursor"}),
+    "SubaccountTransfer": (
+        {"transfer_id", "from_subaccount", "to_subaccount", "amount_cents", "created_ts", "exchange_index"},
+        set(),
+    ),
+}  # fmt: skip
 
 SDK_MODULES = {
     "GetBalanceResponse": "get_balance_response",
@@ -51,6 +90,16 @@ SDK_MODULES = {
     "ExchangeStatus": "exchange_status",
     "GetAccountApiLimitsResponse": "get_account_api_limits_response",
     "BucketLimit": "bucket_limit",
+    "GetFillsResponse": "get_fills_response",
+    "Fill": "fill",
+    "GetSettlementsResponse": "get_settlements_response",
+    "Settlement": "settlement",
+    "GetDepositsResponse": "get_deposits_response",
+    "Deposit": "deposit",
+    "GetWithdrawalsResponse": "get_withdrawals_response",
+    "Withdrawal": "withdrawal",
+    "GetSubaccountTransfersResponse": "get_subaccount_transfers_response",
+    "SubaccountTransfer": "subaccount_transfer",
 }
 
 
@@ -68,6 +117,49 @@ def fake_bodies() -> list[tuple[str, dict[str, Any]]]:
         ("ExchangeStatus", exchange_status_body()),
         ("GetAccountApiLimitsResponse", limits),
         ("BucketLimit", limits["read"]),
+        *activity_bodies(),
+    ]
+
+
+def served(path: str, **query: str) -> dict[str, Any]:
+    """What the fake's activity endpoint sends for ``query`` (one page)."""
+    status, body = ACTIVITY.answer(path, {k: [v] for k, v in query.items()})
+    assert status == 200, body
+    return body
+
+
+ACTIVITY = FakeActivity()
+ACTIVITY.add(
+    FILLS,
+    fill("KXA-1", 1764000000, action="sell", side="no", count="2.50", yes_price="0.1234", fee="0.0044"),
+    fill("KXA-2", 1764000001, legacy=False),
+)
+ACTIVITY.add(SETTLEMENTS, settlement("KXA-1", 1764000100, revenue=250, fee="0.0100"))
+ACTIVITY.add(DEPOSITS, funding(10_000, 1764000000, fee_cents=150, finalized_ts=1764000500))
+ACTIVITY.add(WITHDRAWALS, funding(5_000, 1764000000, status="pending"))
+ACTIVITY.add(TRANSFERS, transfer(0, 3, 2_500, 1764000200))
+
+
+def activity_bodies() -> list[tuple[str, dict[str, Any]]]:
+    fills = served(FILLS, limit="1")  # one page of two: a cursor follows
+    settlements = served(SETTLEMENTS)
+    deposits = served(DEPOSITS)
+    withdrawals = served(WITHDRAWALS)
+    transfers = served(TRANSFERS)
+    last_fills = served(FILLS, limit="1", cursor=fills["cursor"])
+    return [
+        ("GetFillsResponse", fills),
+        ("GetFillsResponse", last_fills),
+        ("Fill", fills["fills"][0]),
+        ("Fill", last_fills["fills"][0]),
+        ("GetSettlementsResponse", settlements),
+        ("Settlement", settlements["settlements"][0]),
+        ("GetDepositsResponse", deposits),
+        ("Deposit", deposits["deposits"][0]),
+        ("GetWithdrawalsResponse", withdrawals),
+        ("Withdrawal", withdrawals["withdrawals"][0]),
+        ("GetSubaccountTransfersResponse", transfers),
+        ("SubaccountTransfer", transfers["transfers"][0]),
     ]
 
 
@@ -162,3 +254,33 @@ def test_bad_subaccount_answers_are_refused(rows: Any) -> None:
 
     with pytest.raises(KalshiBadResponse):
         SubaccountBalances.from_json({"subaccount_balances": rows})
+
+
+def test_our_activity_models_read_the_fake_exactly() -> None:
+    from bot.kalshi.activity_models import Fill, Funding, Settlement, Transfer, page
+
+    bodies = activity_bodies()
+    newest, cursor = page(bodies[0][1], "fills", Fill.from_json)
+    oldest, last = page(bodies[1][1], "fills", Fill.from_json)
+    assert cursor and last is None  # the last page's cursor is "": no more
+    assert newest[0].buy and newest[0].side == "yes" and newest[0].from_outcome_side  # outcome_side only
+    assert oldest[0].ticker == "KXA-1" and not oldest[0].buy and oldest[0].side == "no"  # sell no
+    assert (oldest[0].count, oldest[0].price, oldest[0].fee) == (
+        Decimal("2.50"),
+        Decimal("0.8766"),  # the no price, for a no contract
+        Decimal("0.0044"),
+    )
+    assert oldest[0].at == 1764000000  # created_time with nanoseconds, to the second
+    (s,), _ = page(dict(bodies)["GetSettlementsResponse"], "settlements", Settlement.from_json)
+    assert (s.revenue_cents, s.revenue, s.fee, s.market_result) == (
+        250,
+        Decimal("2.5"),
+        Decimal("0.01"),
+        "yes",
+    )
+    (d,), none = page(dict(bodies)["GetDepositsResponse"], "deposits", Funding.from_json)
+    assert none is None and d.applied and (d.amount_cents, d.fee_cents, d.at) == (10_000, 150, 1764000500)
+    (w,), _ = page(dict(bodies)["GetWithdrawalsResponse"], "withdrawals", Funding.from_json)
+    assert not w.applied and w.at == 1764000000
+    (t,), _ = page(dict(bodies)["GetSubaccountTransfersResponse"], "transfers", Transfer.from_json)
+    assert (t.from_subaccount, t.to_subaccount, t.amount_cents) == (0, 3, 2_500)

@@ -29,14 +29,14 @@ def test_cr_and_lf_in_arguments_and_exceptions_stay_inside_one_line(
 ) -> None:
     logs.setup("INFO")
     log = logging.getLogger("bot.test")
-    log.warning("user said %s", "hi\n2026-01-01 ERROR bot.alerts.monitor: forged\rX")
+    log.warning("user said %s", "hi\n2026-01-01 ERROR bot.jobs.alerts: forged\rX")
     try:
         raise ValueError("bad\nvalue")
     except ValueError:
         log.exception("failed on %r", "a\nb")
     lines = log_lines()
     assert len(lines) == 2, lines
-    assert "hi\\n2026-01-01 ERROR bot.alerts.monitor: forged\\rX" in lines[0]
+    assert "hi\\n2026-01-01 ERROR bot.jobs.alerts: forged\\rX" in lines[0]
     assert lines[1].count(" ERROR ") == 1 and "ValueError: bad\\nvalue" in lines[1]
 
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.money import (
+from bot.domain.money import (
     INT64_MAX,
     INT64_MIN,
     AmountError,
@@ -13,6 +13,8 @@ from bot.money import (
     format_dollars,
     parse_dollars,
     parse_fixed_point,
+    parse_plain_dollars,
+    plain_dollars,
 )
 
 
@@ -140,3 +142,16 @@ def test_fixed_point_keeps_every_digit(units: int, places: int) -> None:
 @given(st.integers(min_value=INT64_MIN, max_value=INT64_MAX))
 def test_cents_as_dollars_agree_with_format_cents(cents: int) -> None:
     assert format_dollars(cents_to_dollars(cents)) == format_cents(cents)
+
+
+@given(st.integers(min_value=-(10**17), max_value=10**17))
+def test_plain_dollars_round_trip_exactly(cents: int) -> None:
+    assert parse_plain_dollars(plain_dollars(cents)) == cents
+
+
+def test_plain_dollars_for_files() -> None:
+    assert plain_dollars(123456) == "1234.56" and plain_dollars(-5) == "-0.05" and plain_dollars(0) == "0.00"
+    assert parse_plain_dollars("1234.5") == 123450 and parse_plain_dollars("7") == 700
+    for bad in ("12.345", "12.340", "1,234.56", "$12", "12.", ".5", "1e3", "+1", " - 1", "\uff11"):
+        with pytest.raises(AmountError):
+            parse_plain_dollars(bad)

@@ -12,9 +12,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-import bot.alerts.postgres as mod
-from bot.alerts.postgres import SCHEMA_VERSION, AdvisorySenderLock, PostgresAlertStore
-from bot.alerts.store import AlertConfig, AlertState, StoreUnavailable
+import bot.store.postgres_connection as mod
+from bot.domain.alert_state import AlertConfig, AlertState
+from bot.store import StoreUnavailable
+from bot.store.advisory_lock import AdvisorySenderLock
+from bot.store.postgres import SCHEMA_VERSION, PostgresStore
 from tests.bot_process import ALERTS_ENV, BotProcess, bot_env
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import FakeSlack
@@ -23,10 +25,10 @@ from tests.waits import wait_log, wait_until
 
 
 def test_schema_is_created_once_even_by_processes_starting_together(database_url: str) -> None:
-    stores: list[PostgresAlertStore] = []
+    stores: list[PostgresStore] = []
 
     def start_one() -> None:
-        store = PostgresAlertStore(database_url)
+        store = PostgresStore(database_url)
         store.load_state()  # the first use connects and migrates
         stores.append(store)
 
@@ -39,12 +41,12 @@ def test_schema_is_created_once_even_by_processes_starting_together(database_url
     with psycopg.connect(database_url) as conn:
         versions = conn.execute("SELECT version FROM bot_schema ORDER BY version").fetchall()
         assert versions == [(v,) for v in range(1, SCHEMA_VERSION + 1)]
-    PostgresAlertStore(database_url).save_state(AlertState(state="critical"))  # a restart migrates nothing
+    PostgresStore(database_url).save_state(AlertState(state="critical"))  # a restart migrates nothing
     assert stores[0].load_state().state == "critical"
 
 
 def test_state_and_config_round_trip_and_do_not_clobber_each_other(database_url: str) -> None:
-    monitor_side, slack_side = PostgresAlertStore(database_url), PostgresAlertStore(database_url)
+    monitor_side, slack_side = PostgresStore(database_url), PostgresStore(database_url)
     state = AlertState(
         state="critical",
         low_since=1.5,
@@ -66,7 +68,7 @@ def test_state_and_config_round_trip_and_do_not_clobber_each_other(database_url:
 
 
 def test_a_lost_connection_is_reconnected(database_url: str) -> None:
-    store = PostgresAlertStore(database_url)
+    store = PostgresStore(database_url)
     store.save_state(AlertState(failures=1))
     with psycopg.connect(database_url, autocommit=True) as admin:
         admin.execute(
@@ -166,7 +168,7 @@ def test_serve_keeps_answering_while_the_database_is_down_and_retries_with_backo
     ],
 )
 def test_database_failures_are_named_without_the_message(message: str, reason: str) -> None:
-    from bot.alerts.postgres import failure_reason
+    from bot.store.postgres_connection import failure_reason
 
     assert failure_reason(psycopg.OperationalError(message)) == reason
 
@@ -228,7 +230,7 @@ def test_a_hung_database_holds_up_no_balance(
 def test_the_breaker_waits_out_its_cool_down_before_connecting_again(database_url: str) -> None:
     now = [1000.0]
     with SilentServer() as silent:
-        store = PostgresAlertStore(silent.url(database_url), clock=lambda: now[0])
+        store = PostgresStore(silent.url(database_url), clock=lambda: now[0])
         with pytest.raises(StoreUnavailable, match="no answer"):
             store.load_state()  # the connect goes on, on its own thread
         wait_until(lambda: len(silent.held) >= 1)
@@ -237,19 +239,19 @@ def test_the_breaker_waits_out_its_cool_down_before_connecting_again(database_ur
                 store.load_state()
         assert len(silent.held) == 1
     # the listener is gone: the hung connect ends (the server closed it), and a new one is refused
-    wait_until(lambda: store._opening is not None and store._opening.done.is_set())
+    wait_until(lambda: store.reads._opening is not None and store.reads._opening.done.is_set())
     with pytest.raises(StoreUnavailable) as failed:
         store.load_state()
     first_reason = failed.value.reason
     assert first_reason not in ("no answer", "busy"), first_reason
-    store.url = database_url  # the database is back: not tried again during the cool-down...
+    store.reads.url = database_url  # the database is back: not tried again during the cool-down...
     now[0] += mod.COOL_DOWN_SECONDS - 1
     with pytest.raises(StoreUnavailable, match=first_reason):
         store.load_state()
     now[0] += 2  # ...and after it, a new connect is started, and taken by a later use
     with pytest.raises(StoreUnavailable, match=first_reason):
         store.load_state()  # not waited for while the database is known down
-    wait_until(lambda: store._opening is not None and store._opening.done.is_set())
+    wait_until(lambda: store.reads._opening is not None and store.reads._opening.done.is_set())
     assert store.load_state() == AlertState()
     store.close()
 

@@ -16,7 +16,7 @@ from tests.bot_process import BotProcess
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import ApiReply, FakeSlack
 
-FORGED = "\n2026-01-01 00:00:00,000 ERROR bot.alerts.monitor: FORGED-LINE balance gone"
+FORGED = "\n2026-01-01 00:00:00,000 ERROR bot.jobs.alerts: FORGED-LINE balance gone"
 
 
 @pytest.fixture

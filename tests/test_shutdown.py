@@ -8,16 +8,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.alerts.monitor import AlertMonitor, Policy
-from bot.alerts.sqlite import FileSenderLock, SQLiteAlertStore
-from bot.background import BackgroundChecks
 from bot.balance import BalanceReader
+from bot.domain.levels import Policy
+from bot.jobs.alerts import AlertMonitor
+from bot.jobs.loop import BackgroundChecks
+from bot.jobs.notifier import Delivery
 from bot.kalshi.models import Balance
 from bot.slack.answer_pool import ANSWER_THREADS
 from bot.slack.blocks.base import Message
-from bot.slack.poster import Delivery
+from bot.slack.notifier import SlackNotifier
+from bot.store.file_lock import FileSenderLock
+from bot.store.sqlite import SQLiteStore
 from tests.bot_process import ALERTS_ENV, BotProcess
-from tests.fakes.kalshi import FakeKalshi, Reply, balance_body
+from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import FakeSlack
 from tests.waits import wait_checks
 
@@ -27,9 +30,9 @@ def test_an_alert_command_queued_at_shutdown_is_answered_from_an_open_store(
 ) -> None:
     bot = start_bot(**{**ALERTS_ENV, "BALANCE_ALERT_INTERVAL": "3600"}, BOT_LOG_LEVEL="INFO")
     wait_checks(bot, 1, since=bot.started_at)  # the monitor's first check is done
-    kalshi.default = Reply(body=balance_body(), delay=2)
-    for i in range(ANSWER_THREADS):  # every answer thread waits on the one slow read
-        bot.command("", slack.response_url(f"busy{i}"))
+    kalshi.latency = 2.0
+    for i in range(ANSWER_THREADS):  # every answer thread waits on a slow read (each its own view)
+        bot.command(f"sub {i + 1}", slack.response_url(f"busy{i}"))
     bot.command("alert", slack.response_url("queued"))  # waits for a thread
     assert bot.stop() == 0
     answer = slack.wait_response("queued", timeout=10).body["text"]
@@ -53,8 +56,8 @@ def test_the_sender_lock_is_held_until_the_checks_thread_has_stopped(tmp_path: P
         return Delivery(True)
 
     policy = Policy("C0ALERTS1", 250_00, 60.0, None, None, 3)
-    store = SQLiteAlertStore(path)
-    monitor = AlertMonitor(policy, BalanceReader(Reader(), 0), store, slow_post)
+    store = SQLiteStore(path)
+    monitor = AlertMonitor(policy, BalanceReader(Reader(), 0), store, SlackNotifier(slow_post))
     checks = BackgroundChecks([monitor], standby_seconds=60.0, lock=FileSenderLock(path))
     checks.start()
     assert entered.wait(5)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.history.sqlite import SQLiteStore
-from bot.history.store import Sample
+from bot.domain.history import Sample
+from bot.store.sqlite import SQLiteStore
 from tests.bot_process import BotProcess
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import FakeSlack
@@ -25,7 +25,7 @@ def prefill(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "state.sqlite3")
     now = time.time()
     store.add_sample(Sample.reading(now - 3 * DAY, 900_00, 0))
-    store.add_sample(Sample.reading(now - 23 * 3600, 1000_00, 0))
+    store.add_sample(Sample.reading(now - 25 * 3600, 1000_00, 0))
     store.add_sample(Sample.reading(now - 40 * DAY, 500_00, 0))
     store.close()
 
@@ -38,7 +38,7 @@ def test_balance_shows_the_24h_change_and_the_sparkline(
     assert bot.command("", slack.response_url("bal")).status_code == 200
     reply = slack.wait_response("bal").body
     assert "$1,234.56" in reply["text"]
-    assert "24 h change +$234.56 (+23.5%)" in reply["text"]  # 1,234.56 against 1,000.00 23 h ago
+    assert "24 h change +$234.56 (+23.5%)" in reply["text"]  # 1,234.56 against 1,000.00 25 h ago
     blocks = json.dumps(reply["blocks"], ensure_ascii=False)
     assert "*24 h:* +$234.56 (+23.5%)" in blocks and "*7 d:* `▁" in blocks
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack.answer_pool import ANSWER_THREADS
+from bot.slack.answer_pool import ANSWER_THREADS, POST_THREADS
 from bot.slack.server import HTTP_THREADS
 from tests.bot_process import BotProcess
 from tests.fakes.kalshi import FakeKalshi, Reply, balance_body
@@ -90,7 +90,7 @@ def test_soak_1000_commands_with_faults(
 
     # the bot's own threads (from /proc/<pid>), never the test process's: main, the HTTP and answer
     # pools, and the start-up token check
-    thread_bound = 1 + HTTP_THREADS + ANSWER_THREADS + 3
+    thread_bound = 1 + HTTP_THREADS + ANSWER_THREADS + POST_THREADS + 3
     peak_threads = max(v["threads"] for v in [start, *samples, end])
 
     def mb(v: dict[str, int]) -> str:
@@ -110,7 +110,8 @@ def test_soak_1000_commands_with_faults(
         f"(bound {thread_bound}).\n"
         f"\nAll {sum(acked)} acknowledged; answered: {sum(in_ack)} in the ack, {len(answers)} on the "
         f"response_url ({errors} of them a Kalshi error in plain words). Threads grow only as the pools "
-        f"fill up to their bounds ({HTTP_THREADS} HTTP, {ANSWER_THREADS} answer threads), never past them.\n",
+        f"fill up to their bounds ({HTTP_THREADS} HTTP, {ANSWER_THREADS} answer and {POST_THREADS} sending "
+        "threads), never past them.\n",
         tmp_path_factory,
     )
     assert all(acked)

@@ -8,7 +8,7 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.alerts.sqlite import SQLiteAlertStore
+from bot.store.sqlite import SQLiteStore
 from tests.bot_process import ALERTS_ENV, BotProcess
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.slack import FakeSlack
@@ -19,7 +19,7 @@ def test_state_files_are_private_to_the_bot_user(
 ) -> None:
     old = tmp_path / "old" / "state.sqlite3"  # files an earlier version left readable by all
     old.parent.mkdir()
-    SQLiteAlertStore(old).close()
+    SQLiteStore(old).close()
     for f in old.parent.iterdir():
         f.chmod(0o644)
     kalshi.set_balance(100_00)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,13 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.balance import Reading
-from bot.history.sqlite import SQLiteStore
-from bot.history.store import DAILY, Sample
-from bot.history.trend import SPARK, HistoryView, Trend, change_text, sparkline
+from bot.domain.history import DAILY, Sample
+from bot.domain.money import INT64_MAX
+from bot.domain.trend import SPARK, Trend, change_text, sparkline
+from bot.history import HistoryView
 from bot.kalshi.models import Balance
-from bot.money import INT64_MAX
 from bot.slack.blocks import digest, history
 from bot.slack.blocks.base import Message
+from bot.store.sqlite import SQLiteStore
+from tests.conftest import StoreFactory
 from tests.test_blocks import validate
 
 NOW = 1_800_000_000.0
@@ -67,21 +70,60 @@ def store_with(tmp_path: Path, rows: list[Sample]) -> SQLiteStore:
     return store
 
 
-def test_trend_is_the_change_since_the_oldest_sample_within_24_hours(tmp_path: Path) -> None:
+def test_trend_is_the_change_since_the_balance_24_hours_ago(tmp_path: Path) -> None:
     store = store_with(
         tmp_path,
         [
-            Sample.reading(NOW - 30 * HOUR, 900_00, 0),  # older than 24 h: in the sparkline only
+            Sample.reading(NOW - 30 * HOUR, 900_00, 0),  # the last sample at or before 24 h ago
             Sample.reading(NOW - 23 * HOUR, 1000_00, 0),
             Sample.reading(NOW - 1 * HOUR, 1005_00, 0),
         ],
     )
     view = HistoryView(store, 60, wall=lambda: NOW)
     trend = view.trend(1010_00)
-    assert trend is not None
-    assert trend.change == "+$10.00 (+1.0%)" and trend.sparkline == "▁▇█"
-    assert view.trend() is not None and view.trend().change == "+$5.00 (+0.5%)"  # type: ignore[union-attr]
+    assert trend == Trend("+$110.00 (+12.2%)", "▁▇█", since=None)
+    assert view.trend() == Trend("+$105.00 (+11.7%)", "▁▇█")  # the latest sample against it
     assert HistoryView(store, 60, wall=lambda: NOW + 8 * 24 * HOUR).trend() is None  # nothing this week
+
+
+def test_after_a_gap_the_change_is_against_the_balance_24_hours_ago(new_store: StoreFactory) -> None:
+    """The issue's case: $1,000 until the bot stopped, down 23 h, back with $400 for 2 h. The oldest
+    sample within 24 h is a $400 one (+$0.00); the balance 24 h ago was $1,000."""
+    store = new_store()
+    stopped = NOW - 25 * HOUR
+    for i in range(180):  # three hours at one a minute
+        store.add_sample(Sample.reading(stopped - i * 60, 1000_00, 0))
+    for i in range(120):  # back after 23 h
+        store.add_sample(Sample.reading(stopped + 23 * HOUR + i * 60, 400_00, 0))
+    view = HistoryView(store, 60, wall=lambda: NOW)
+    for trend in (view.trend(400_00), view.trend()):
+        assert trend is not None and trend.change == "-$600.00 (-60.0%)" and trend.since is None
+        assert history.trend_lines(trend) == (
+            f"*24 h:* -$600.00 (-60.0%)   *7 d:* `{trend.sparkline}`",
+            f"24 h change -$600.00 (-60.0%); 7 days {trend.sparkline}",
+        )
+    store.close()
+
+
+def test_a_history_younger_than_24_hours_says_since_when(new_store: StoreFactory) -> None:
+    store = new_store()
+    first = datetime(2027, 1, 15, 14, 5, tzinfo=UTC).timestamp()
+    now = first + 5 * HOUR
+    store.add_sample(Sample.reading(first, 1000_00, 0))
+    store.add_sample(Sample.reading(first + HOUR, 1100_00, 0))
+    trend = HistoryView(store, 60, wall=lambda: now).trend(1200_00)
+    assert trend == Trend("+$200.00 (+20.0%)", "▁█", since=first)
+    mrkdwn, text = history.trend_lines(trend) or ("", "")
+    assert (
+        mrkdwn
+        == f"*Since <!date^{int(first)}^{{time}}|2027-01-15 14:05 UTC>:* +$200.00 (+20.0%)   *7 d:* `▁█`"
+    )
+    assert text == "change since 14:05 UTC +$200.00 (+20.0%); 7 days ▁█"
+    read = Reading(Balance(1200_00, 0, int(now)), 1.0, now)
+    digest_text = digest.digest_message(read, day="2027-01-15", trend=trend, alert=None).text
+    assert "Change since 14:05 UTC +$200.00 (+20.0%)." in digest_text
+    assert "Change since yesterday" not in digest_text
+    store.close()
 
 
 def test_one_sample_shows_no_change_until_a_second(tmp_path: Path) -> None:
@@ -90,11 +132,11 @@ def test_one_sample_shows_no_change_until_a_second(tmp_path: Path) -> None:
     for trend in (view.trend(), view.trend(1000_00)):  # the lone sample may be the very reading shown
         assert trend is not None and trend.change is None and trend.sparkline == "▄"
         assert history.trend_lines(trend) == ("*7 d:* `▄`", "7 days ▄")
-    store.add_sample(Sample.reading(NOW - 3 * 24 * HOUR, 900_00, 0))  # the second, but not within 24 h
-    assert view.trend() is not None and view.trend().change is None  # type: ignore[union-attr]
-    assert view.trend(1001_00) is not None and view.trend(1001_00).change == "+$1.00 (+0.1%)"  # type: ignore[union-attr]
+    store.add_sample(Sample.reading(NOW - 3 * 24 * HOUR, 900_00, 0))  # the second: the balance 24 h ago
+    assert view.trend() == Trend("+$100.00 (+11.1%)", "▁█")
+    assert view.trend(1001_00) == Trend("+$101.00 (+11.2%)", "▁█")
     store.add_sample(Sample.reading(NOW - 1 * 60.0, 1002_00, 0))
-    assert view.trend() is not None and view.trend().change == "+$2.00 (+0.2%)"  # type: ignore[union-attr]
+    assert view.trend() == Trend("+$102.00 (+11.3%)", "▁▇█")
     read = Reading(Balance(100000, 0, 1764000000), 1.0, NOW)
     text = digest.digest_message(read, day="d", trend=Trend(None, "▄"), alert=None).text
     assert "+$0.00" not in text and "Change since yesterday n/a" in text

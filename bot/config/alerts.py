@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bot.alerts.store import AVAILABLE, WATCHES
 from bot.config.reader import ID_PATTERN, Reader
 from bot.config.settings import AlertSettings
+from bot.domain.alert_state import AVAILABLE, WATCHES
 
 MENTION_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")  # a user (U…, W… on Enterprise Grid) or a user group (S…)
 BROADCASTS = {"here", "channel"}

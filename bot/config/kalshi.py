@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from bot.config.reader import Reader, https_url
 from bot.config.settings import KalshiSettings, Secret
 from bot.kalshi.signer import KeyLoadError, PrivateKey, load_private_key
+from bot.kalshi.ws_url import ENV_BY_KNOWN_WS_HOST
 
 # The SDK's primary hosts are the defaults; the older shared hosts stay known (kalshi-python-sync 3.34).
 BASE_URLS_BY_ENV = {
@@ -53,9 +54,31 @@ def kalshi_settings(r: Reader) -> KalshiSettings | None:
     if override is not None:
         https_url(r, "KALSHI_API_BASE_URL", override, "https://external-api.kalshi.com/trade-api/v2")
     timeout = r.number("KALSHI_TIMEOUT_SECONDS", 6.0, minimum=0.5, unit="seconds")
+    ws_url = ws_url_override(r, env)
     if key_id is None or key is None:
         return None
-    return KalshiSettings(Secret(key_id), key, env, base_url.rstrip("/"), timeout)
+    return KalshiSettings(Secret(key_id), key, env, base_url.rstrip("/"), timeout, ws_url)
+
+
+def ws_url_override(r: Reader, env: str) -> str | None:
+    """KALSHI_WS_URL: ``wss://`` (plain ``ws://`` for loopback only); a known Kalshi host of the other
+    environment than the REST URL's is an error (the key would be refused there)."""
+    url = r.get("KALSHI_WS_URL")
+    if url is None:
+        return None
+    name = "KALSHI_WS_URL"
+    example = "wss://external-api-ws.kalshi.com/trade-api/ws/v2"
+    if not https_url(r, name, url, example, secure="wss", plain="ws"):
+        return None
+    host_env = ENV_BY_KNOWN_WS_HOST.get((urlsplit(url).hostname or "").lower())
+    if host_env is not None and host_env != env:
+        kind = "a demo" if host_env == "demo" else "a production (real-money)"
+        r.problems.append(
+            f"{name} is {kind} Kalshi host, but the REST API in use is not; make it match "
+            "KALSHI_ENV / KALSHI_API_BASE_URL, or leave it unset to follow the REST host"
+        )
+        return None
+    return url.rstrip("/")
 
 
 def private_key(r: Reader) -> PrivateKey | None:

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from bot.config.settings import Secret
-from bot.money import AmountError, parse_dollars
-from bot.numbers import seconds_number, whole_number
+from bot.domain.money import AmountError, parse_dollars
+from bot.domain.numbers import seconds_number, whole_number
 
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{2,}$")
 
@@ -96,19 +96,23 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def https_url(r: Reader, name: str, url: str, example: str) -> bool:
-    """Problems named after the variable, never showing its value: signed headers and tokens travel on it."""
+def https_url(
+    r: Reader, name: str, url: str, example: str, *, secure: str = "https", plain: str = "http"
+) -> bool:
+    """Problems named after the variable, never showing its value: signed headers and tokens travel on it.
+    ``secure``/``plain``: the schemes (``wss``/``ws`` for a WebSocket URL); plain only for loopback."""
     try:
         parts = urlsplit(url)
         host = parts.hostname
     except ValueError:
         parts, host = None, None
-    if parts is None or parts.scheme not in {"http", "https"} or not host:
-        r.problems.append(f"{name} must be an https:// URL, like {example}")
+    article = "an" if secure == "https" else "a"
+    if parts is None or parts.scheme not in {secure, plain} or not host:
+        r.problems.append(f"{name} must be {article} {secure}:// URL, like {example}")
         return False
-    if parts.scheme != "https" and not is_loopback(host):
+    if parts.scheme != secure and not is_loopback(host):
         r.problems.append(
-            f"{name} must use https:// (plain http is allowed only for 127.0.0.1, ::1 and localhost)"
+            f"{name} must use {secure}:// (plain {plain} is allowed only for 127.0.0.1, ::1 and localhost)"
         )
         return False
     if parts.username is not None or parts.password is not None:  # it would be printed with the URL

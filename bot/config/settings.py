@@ -7,8 +7,9 @@ from enum import Enum
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.alerts.store import AVAILABLE
+from bot.domain.alert_state import AVAILABLE
 from bot.kalshi.signer import PrivateKey
+from bot.kalshi.ws_url import ws_url_for
 
 
 class Secret:
@@ -60,10 +61,16 @@ class KalshiSettings:
     env: str
     base_url: str
     timeout_seconds: float = 6.0  # one read, retries included
+    ws_url_override: str | None = None  # KALSHI_WS_URL, validated
 
     @property
     def demo(self) -> bool:
         return self.env == "demo"
+
+    @property
+    def ws_url(self) -> str:
+        """Kalshi's WebSocket API: KALSHI_WS_URL, else the one that goes with the REST host."""
+        return self.ws_url_override or ws_url_for(self.base_url)
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ class SlackSettings:
     port: int
     allowed_users: frozenset[str]
     allowed_channels: frozenset[str]
+    charts: bool = True  # BALANCE_CHARTS: the balance over time as a chart where Slack takes one
 
     @property
     def socket_mode(self) -> bool:
@@ -88,7 +96,7 @@ class AlertSettings:
     threshold_cents: int
     interval_seconds: float
     repeat_hours: float | None
-    rearm_cents: int | None  # None: derived from the threshold (see bot.alerts.monitor)
+    rearm_cents: int | None  # None: derived from the threshold (see bot.jobs.alerts)
     failures_before_notice: int
     admin_users: frozenset[str]
     critical_cents: int | None = None  # BALANCE_ALERT_CRITICAL: below the threshold; None: one level
@@ -131,6 +139,7 @@ class Settings:
     history: HistorySettings | None = None  # None: no checks of its own, no store
     digest: DigestSettings | None = None
     library_log_level: str = "WARNING"  # the libraries' loggers (BOT_LOG_LEVEL_LIBRARIES)
+    realtime: bool = False  # Kalshi's WebSocket wakes the checks on fills (BALANCE_REALTIME; needs history)
 
     def posting_channels(self) -> dict[str, str]:
         """The channels the bot posts figures to on its own, by the variable that names them."""
@@ -143,7 +152,7 @@ class Settings:
 
     @property
     def store_name(self) -> str:
-        return "PostgreSQL (DATABASE_URL)" if self.database_url else f"SQLite ({self.state_path})"
+        return store_name(self.database_url, self.state_path)
 
     def secrets(self) -> list[str]:
         """Every secret value in force, for the log filter that keeps them out of logs; the private key
@@ -155,12 +164,37 @@ class Settings:
                 for s in (self.slack.bot_token, self.slack.signing_secret, self.slack.app_token)
                 if s is not None
             ]
-        if self.database_url is not None:
-            values.append(self.database_url.reveal())
-            password = urlsplit(self.database_url.reveal()).password
-            if password:
-                values.append(password)
+        values += database_secrets(self.database_url)
         return [v for v in values if v]
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """What the ``history`` commands need: the store alone (no Slack, no Kalshi)."""
+
+    state_path: Path
+    database_url: Secret | None
+    log_level: str = "INFO"
+    library_log_level: str = "WARNING"
+
+    @property
+    def store_name(self) -> str:
+        return store_name(self.database_url, self.state_path)
+
+    def secrets(self) -> list[str]:
+        return database_secrets(self.database_url)
+
+
+def store_name(database_url: Secret | None, state_path: Path) -> str:
+    return "PostgreSQL (DATABASE_URL)" if database_url else f"SQLite ({state_path})"
+
+
+def database_secrets(database_url: Secret | None) -> list[str]:
+    """The URL and its password, for the log filter."""
+    if database_url is None:
+        return []
+    password = urlsplit(database_url.reveal()).password
+    return [v for v in (database_url.reveal(), password) if v]
 
 
 def pem_lines(key: object) -> list[str]:

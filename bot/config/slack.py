@@ -29,5 +29,23 @@ def slack_settings(r: Reader, transport: str) -> SlackSettings:
     users = r.slack_ids("BALANCE_ALLOWED_USERS")
     channels = r.slack_ids("BALANCE_ALLOWED_CHANNELS")
     return SlackSettings(
-        bot_token or Secret(""), signing_secret, app_token, api_url, host, port, users, channels
+        bot_token or Secret(""),
+        signing_secret,
+        app_token,
+        api_url,
+        host,
+        port,
+        users,
+        channels,
+        charts=on_off(r, "BALANCE_CHARTS", default=True),
     )
+
+
+def on_off(r: Reader, name: str, *, default: bool) -> bool:
+    raw = r.get(name)
+    if raw is None:
+        return default
+    if raw.lower() not in {"on", "off"}:
+        r.problems.append(f"{name} must be on or off")
+        return default
+    return raw.lower() == "on"

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from bot import __version__
+from bot.domain.numbers import seconds_number
 from bot.kalshi.errors import (
     KalshiBadResponse,
     KalshiConnectionError,
@@ -21,7 +22,6 @@ from bot.kalshi.errors import (
     error_from_response,
 )
 from bot.kalshi.models import SUBACCOUNTS, AccountLimits, Balance, ExchangeStatus, SubaccountBalances
-from bot.numbers import seconds_number
 
 log = logging.getLogger(__name__)
 

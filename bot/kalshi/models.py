@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from bot.domain.money import INT64_MAX, INT64_MIN, cents_to_dollars, parse_fixed_point
 from bot.kalshi.errors import KalshiBadResponse
-from bot.money import INT64_MAX, INT64_MIN, cents_to_dollars, parse_fixed_point
 
 SUBACCOUNTS = range(64)
 """Kalshi's subaccount numbers: 0 is the primary account, 1..63 the numbered subaccounts."""

@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config import SlackSettings
+from bot.slack.chart_fallback import CHARTS
 from bot.slack.context import BotContext
 from bot.slack.listeners import register_listeners
 
@@ -101,6 +102,7 @@ def build_app(
         logger=bolt_logger,
     )
     register_listeners(app, ctx)
+    CHARTS.configure(enabled=slack.charts)
     if ctx.access.open_to_everyone:
         log.warning(
             "BALANCE_ALLOWED_USERS and BALANCE_ALLOWED_CHANNELS are empty: "

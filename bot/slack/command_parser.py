@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.alerts.store import CRITICAL, WARNING
-from bot.numbers import whole_number
+from bot.domain.alert_state import CRITICAL, WARNING
+from bot.domain.numbers import whole_number
 
 SUBACCOUNT_WORDS = frozenset({"sub", "subaccount"})
 
@@ -46,9 +46,18 @@ class ShowHistory:
     days: int = 7
 
 
-Command = ShowBalance | ShowAll | Help | ShowAlert | SetAlert | AlertOff | ShowHistory
+@dataclass(frozen=True)
+class ShowWhy:
+    """What moved the balance over the period: ``/balance why [24h|7d|30d]``, ``/balance sub N why …``."""
+
+    period: str = "24h"
+    subaccount: int | None = None
+
+
+Command = ShowBalance | ShowAll | Help | ShowAlert | SetAlert | AlertOff | ShowHistory | ShowWhy
 
 HISTORY_PERIODS = {"7d": 7, "30d": 30, "90d": 90, "7": 7, "30": 30, "90": 90}
+WHY_PERIODS = ("24h", "7d", "30d")  # as bot.why.PERIODS
 
 
 def parse(text: str | None) -> Command:
@@ -60,10 +69,18 @@ def parse(text: str | None) -> Command:
         return Help()
     if head == "all" and len(words) == 1:
         return ShowAll()
-    if head in SUBACCOUNT_WORDS and len(words) == 2:
+    if head in SUBACCOUNT_WORDS and len(words) >= 2:
         number = whole_number(words[1]) if len(words[1]) <= 2 else None  # ASCII digits only
         if number is not None and number <= 63:  # else the usage reply, and Kalshi is not asked
-            return ShowBalance(subaccount=number)
+            if len(words) == 2:
+                return ShowBalance(subaccount=number)
+            why = _why(words[2:], number)
+            if why is not None:
+                return why
+    if head == "why":
+        why = _why(words, None)
+        if why is not None:
+            return why
     if head == "alert":
         args = words[1:]
         level = WARNING
@@ -80,3 +97,11 @@ def parse(text: str | None) -> Command:
         if days is not None:
             return ShowHistory(days)
     return Help(unknown=(text or "").strip())
+
+
+def _why(words: list[str], subaccount: int | None) -> ShowWhy | None:
+    """``why`` and an optional period; ``None`` for anything else (the usage reply)."""
+    if words[0].lower() != "why" or len(words) > 2:
+        return None
+    period = words[1].lower() if len(words) == 2 else "24h"
+    return ShowWhy(period, subaccount) if period in WHY_PERIODS else None

@@ -8,15 +8,15 @@ from decimal import Decimal
 from typing import Protocol
 
 from bot.balance import BalanceReader
-from bot.history.trend import HistoryView
+from bot.domain.alert_state import AlertStatus
+from bot.history import HistoryView
 from bot.slack.access import Access
 from bot.slack.answer_pool import AnswerPool
-from bot.slack.blocks.alerts import AlertStatus
 from bot.slack.blocks.base import Message
 
 
 class AlertControl(Protocol):
-    """What ``/balance alert …`` needs from the alert monitor (see bot.alerts)."""
+    """What ``/balance alert …`` needs from the alert monitor (see bot.slack.alert_admin)."""
 
     def status(self) -> AlertStatus: ...
 

@@ -33,7 +33,8 @@ SLASH_COMMAND = {
     "command": "/balance",
     "description": "Show your Kalshi balance (only you see it); manage the low-balance alert",
     "usage_hint": (
-        "[sub N | all | history 7d|30d|90d | alert | alert 250 | alert critical 50 | alert off | help]"
+        "[sub N | all | history 7d|30d|90d | why 24h|7d|30d | alert | alert 250 | alert critical 50 "
+        "| alert off | help]"
     ),
     "should_escape": False,
 }

@@ -15,16 +15,15 @@ import signal
 import threading
 from collections.abc import Callable, Iterable
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config import Settings
-from bot.runtime import Runtime, build_runtime
-from bot.slack.answer_pool import AcksFirst
-from bot.slack.app import check_slack_token
+from bot.slack.answer_pool import AcksFirst, AnswerPool
+from bot.slack.app import BotIdentity, check_slack_token
 from bot.slack.signatures import RequestVerifier
 
 if TYPE_CHECKING:
@@ -82,10 +81,21 @@ def _verify(environ: WSGIEnvironment, verifier: RequestVerifier) -> str | None:
     )
 
 
-def serve(settings: Settings) -> int:
+class Runtime(Protocol):
+    """What the transport is handed, built by the composition root (:func:`bot.app.build_runtime`)."""
+
+    app: App
+    background: AnswerPool
+    identity: BotIdentity | None
+
+    def start_background(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def serve(runtime: Runtime, settings: Settings) -> int:
     """Run until SIGTERM or SIGINT; the exit code for the process."""
     assert settings.slack is not None
-    runtime = build_runtime(settings)
     threading.Thread(target=_log_token_check, args=(settings, runtime), daemon=True, name="auth-test").start()
     runtime.start_background()
     try:

@@ -6,8 +6,9 @@ length), Ed25519 keys by plain Ed25519. It answers 401 in Kalshi's nested shape 
 
 It serves the shapes of kalshi-python-sync 3.34 (see tests/test_kalshi_shapes.py):
 ``GET /portfolio/balance`` (``?subaccount=N``), ``/portfolio/subaccounts/balances``, ``/exchange/status``
-(public: no signature needed) and ``/account/limits``. Tests script answers per path with
-:meth:`FakeKalshi.queue` and :meth:`FakeKalshi.route`.
+(public: no signature needed) and ``/account/limits``, and the activity behind a balance (fills,
+settlements, deposits, withdrawals, transfers: tests.fakes.kalshi_activity, on :attr:`FakeKalshi.activity`).
+Tests script answers per path with :meth:`FakeKalshi.queue` and :meth:`FakeKalshi.route`.
 
 Run alone: ``python -m tests.fakes.kalshi --public-key key.pub --key-id ID`` serves a fixed balance.
 """
@@ -30,6 +31,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
+from tests.fakes.kalshi_activity import ACTIVITY_PATHS, FakeActivity
 from tests.fakes.server import FakeServer
 
 PREFIX = "/trade-api/v2"
@@ -136,6 +138,7 @@ class FakeKalshi:
         self.latency = latency
         self.default = Reply(body=balance_body())
         self.subaccount_rows: list[dict[str, Any]] = default_rows()
+        self.activity = FakeActivity()
         self._routes: dict[str, Reply] = {}
         self._queues: dict[str, list[Reply]] = {}
         self._lock = threading.Lock()
@@ -183,6 +186,7 @@ class FakeKalshi:
         self._routes.clear()
         self.default = Reply(body=balance_body())
         self.subaccount_rows = default_rows()
+        self.activity.reset()
         self.latency = 0.0
 
     @property
@@ -237,6 +241,9 @@ class FakeKalshi:
             return Reply(body=exchange_status_body())
         if path == ACCOUNT_LIMITS:
             return Reply(body=account_limits_body())
+        if path in ACTIVITY_PATHS:
+            status, body = self.activity.answer(path, query)
+            return Reply(status, body)
         return Reply(404, {"code": "not_found", "message": "not found", "service": "api"})
 
     def _balance(self, query: dict[str, list[str]]) -> Reply:

@@ -2,6 +2,10 @@
 
 Records every call; tests wait for what they expect with :meth:`FakeSlack.wait_for`. ``chat.postMessage``
 answers can be scripted (ratelimited with Retry-After, channel_not_found, a 500, …) with :meth:`script`.
+Charts (``data_visualization`` blocks) are checked against Slack's documented limits
+(:mod:`tests.fakes.chart_rules`) and refused as Slack refuses them: ``invalid_blocks`` from the Web API,
+HTTP 400 at a response_url; :meth:`refuse_charts` makes a surface refuse every chart, as a surface or
+client that does not take the block would.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
+from tests.fakes import chart_rules
 from tests.fakes.server import FakeServer
+
+RESPONSE = "response"  # the response_urls, for refuse_charts (the Web API surfaces by method name)
 
 
 @dataclass
@@ -43,6 +50,8 @@ class FakeSlack:
         self.calls: list[Call] = []
         self._scripts: dict[str, list[ApiReply]] = {}
         self._always: dict[str, ApiReply] = {}  # a method's answer until reset, after its script
+        self._refusing: set[str] = set()  # surfaces that refuse every chart, until reset
+        self.chart_refusals: list[tuple[str, list[str]]] = []  # (path, why) of each refused chart
         self._cond = threading.Condition()
         self.socket_url: str | None = None  # what apps.connections.open hands out
         self._server = FakeServer(self._handler_class(), "fake-slack")
@@ -70,6 +79,8 @@ class FakeSlack:
             self.calls.clear()
             self._scripts.clear()
             self._always.clear()
+            self._refusing.clear()
+            self.chart_refusals.clear()
 
     def script(self, method: str, *replies: ApiReply) -> None:
         with self._cond:
@@ -80,6 +91,12 @@ class FakeSlack:
         ``reply`` until :meth:`reset`."""
         with self._cond:
             self._always[method] = reply
+
+    def refuse_charts(self, *surfaces: str) -> None:
+        """Refuse every chart on these surfaces until :meth:`reset`: ``chat.postMessage``,
+        ``views.publish`` (``invalid_blocks``) or :data:`RESPONSE` (HTTP 400 at a response_url)."""
+        with self._cond:
+            self._refusing.update(surfaces)
 
     def posts(self, method: str = "chat.postMessage") -> list[Call]:
         with self._cond:
@@ -119,6 +136,9 @@ class FakeSlack:
         with self._cond:
             self.calls.append(call)
             self._cond.notify_all()
+            refused = self._chart_refusal(call)
+            if refused is not None:
+                return refused
             script = self._scripts.get(call.method)
             if call.path.startswith("/api/") and script:
                 return script.pop(0)
@@ -126,6 +146,22 @@ class FakeSlack:
             if key in self._always:
                 return self._always[key]
         return self._default(call)
+
+    def _chart_refusal(self, call: Call) -> ApiReply | None:
+        """Slack's answer to blocks whose charts it does not take; None when there is none to refuse."""
+        blocks = call_blocks(call)
+        if not chart_rules.charts(blocks):
+            return None
+        surface = RESPONSE if call.path.startswith("/response/") else call.method
+        why = chart_rules.problems(blocks) or (
+            ["refused on this surface"] if surface in self._refusing else []
+        )
+        if not why:
+            return None
+        self.chart_refusals.append((call.path, why))
+        if surface == RESPONSE:
+            return ApiReply(status=400, body={"ok": False, "error": "invalid_blocks"})
+        return ApiReply(body={"ok": False, "error": "invalid_blocks", "errors": why})
 
     def _default(self, call: Call) -> ApiReply:
         if call.method == "auth.test":
@@ -174,3 +210,13 @@ class FakeSlack:
                 self.wfile.write(payload)
 
         return Handler
+
+
+def call_blocks(call: Call) -> Any:
+    """The blocks a call carries: a message's, or the view's of ``views.publish`` (JSON text or not)."""
+    holder: Any = call.body
+    if call.method == "views.publish":
+        holder = holder.get("view")
+        holder = json.loads(holder) if isinstance(holder, str) else holder
+    blocks = holder.get("blocks") if isinstance(holder, dict) else None
+    return json.loads(blocks) if isinstance(blocks, str) else blocks

@@ -6,20 +6,20 @@ from __future__ import annotations
 from typing import Literal
 
 from bot.balance import Reading
-from bot.history.trend import Trend
+from bot.domain.numbers import whole_number
+from bot.domain.trend import Trend
 from bot.kalshi.errors import KalshiError
 from bot.kalshi.models import SUBACCOUNTS
-from bot.numbers import whole_number
 from bot.slack.blocks.base import (
     DEMO_NOTE,
     Block,
     Message,
     build,
-    code,
     context,
     error_emoji,
     error_lines,
     error_parts,
+    error_tags,
     fields,
     figure_lines,
     figure_texts,
@@ -29,7 +29,7 @@ from bot.slack.blocks.base import (
     slack_date,
     utc_text,
 )
-from bot.slack.blocks.history import trend_lines
+from bot.slack.blocks.history import trend_lines, trend_unavailable_lines
 
 REFRESH_ACTION = "balance_refresh"
 
@@ -70,7 +70,15 @@ def refresh_button(view: View = None, label: str = "Refresh") -> Block:
     return {"type": "actions", "block_id": "balance_actions", "elements": [button]}
 
 
-def balance_message(reading: Reading, *, demo: bool, now: float, trend: Trend | None = None) -> Message:
+def balance_message(
+    reading: Reading,
+    *,
+    demo: bool,
+    now: float,
+    trend: Trend | None = None,
+    history_unavailable: str | None = None,
+) -> Message:
+    """``history_unavailable``: why the history could not be read (the figures go without the trend)."""
     b = reading.balance
     available, portfolio, total = figure_texts(b)
     demo_tag = " (DEMO)" if demo else ""
@@ -90,9 +98,11 @@ def balance_message(reading: Reading, *, demo: bool, now: float, trend: Trend | 
         fields(*figure_lines(b)),
     ]
     lines = trend_lines(trend)
+    if lines is None and history_unavailable is not None:
+        lines = trend_unavailable_lines(history_unavailable)
     if lines is not None:
         blocks.append(context(lines[0]))
-        text += f" {lines[1]}."
+        text += f" {lines[1].rstrip('.')}."
     blocks += [context(*notes), refresh_button(sub)]
     return Message(text, build(*blocks))
 
@@ -102,12 +112,7 @@ def _slack_when(ts: int) -> str:
 
 
 def error_message(error: KalshiError, *, demo: bool = False, view: View = None) -> Message:
-    tags = []
-    if error.status is not None:
-        tags.append(f"HTTP {error.status}")
-    if error.code:
-        tags.append(f"code {code(error.code)}")
-    tag_text = f" ({', '.join(tags)})" if tags else ""
+    tag_text = error_tags(error)
     plain, shown = error_parts(error, _slack_when)
     lines = error_lines(error)
     demo_tag = " (DEMO)" if demo else ""

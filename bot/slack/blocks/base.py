@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.money import format_cents, format_dollars
+from bot.domain.money import format_cents, format_dollars
 
 if TYPE_CHECKING:
     from bot.kalshi.errors import KalshiError
@@ -148,6 +148,16 @@ def error_parts(error: KalshiError, when: Callable[[int], str]) -> tuple[str, st
 
 def error_emoji(error: KalshiError, otherwise: str = ":warning:") -> str:
     return ":construction:" if error.maintenance is not None else otherwise
+
+
+def error_tags(error: KalshiError) -> str:
+    """`` (HTTP 500, code `x`)`` after a failed read's sentence, or nothing."""
+    tags = []
+    if error.status is not None:
+        tags.append(f"HTTP {error.status}")
+    if error.code:
+        tags.append(f"code {code(error.code)}")
+    return f" ({', '.join(tags)})" if tags else ""
 
 
 def error_lines(error: KalshiError) -> list[str]:

@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from bot.balance import Reading
-from bot.history.trend import Trend
+from bot.domain.chart_series import ChartHistory
+from bot.domain.trend import Trend
 from bot.kalshi.errors import KalshiError
 from bot.slack.blocks.base import (
     DEMO_NOTE,
@@ -25,7 +26,8 @@ from bot.slack.blocks.base import (
     section,
     slack_date,
 )
-from bot.slack.blocks.history import trend_lines
+from bot.slack.blocks.chart import WEEK, chart_blocks
+from bot.slack.blocks.history import trend_lines, trend_unavailable_lines
 from bot.slack.blocks.subaccounts import subaccount_line
 
 HOME_REFRESH_ACTION = "home_refresh"
@@ -61,7 +63,11 @@ def home_view(
     alert: Message | None,
     subaccounts: Sequence[tuple[int, Decimal]] | None = None,
     demo: bool = False,
+    chart: ChartHistory | None = None,
+    history_unavailable: str | None = None,
 ) -> View:
+    """``chart``: the last 7 days' history, drawn as a chart under the sparkline (which stays);
+    ``history_unavailable``: why the history could not be read (the trend goes without)."""
     b = reading.balance
     demo_tag = " (DEMO)" if demo else ""
     blocks: list[Block] = [
@@ -71,6 +77,8 @@ def home_view(
     lines = trend_lines(trend)
     if lines is not None:
         blocks.append(context(lines[0]))
+    elif history_unavailable is not None:
+        blocks.append(context(trend_unavailable_lines(history_unavailable)[0]))
     elif history_kept:
         blocks.append(
             context("No history yet: the 24 h change and the week's sparkline follow the first checks.")
@@ -79,6 +87,7 @@ def home_view(
         blocks.append(
             context("This bot keeps no balance history (its operator sets BALANCE_HISTORY_INTERVAL).")
         )
+    blocks += chart_blocks(chart, days=WEEK, demo=demo)
     subs = subaccount_line(subaccounts)
     if subs is not None:
         blocks.append(context(subs))

@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from bot.balance import SubaccountsReading
+from bot.domain.money import format_dollars
 from bot.kalshi.models import SubaccountBalance
-from bot.money import format_dollars
 from bot.slack.blocks.balance import refresh_button
 from bot.slack.blocks.base import (
     DEMO_NOTE,

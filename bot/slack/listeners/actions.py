@@ -32,7 +32,8 @@ def register(app: App, ctx: BotContext) -> None:
         actions = body.get("actions")
         first = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
         view = view_of(first.get("value"))  # the view the button was rendered with; junk: the account
-        ack_and_answer(ctx.background, ack, respond, partial(view_reply, ctx, view, fresh=True), replace=True)
+        render = partial(view_reply, ctx, view, fresh=True)
+        ack_and_answer(ctx.background, ack, respond, render, replace=True, key=("view", view, True))
 
     def on_home_refresh(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()

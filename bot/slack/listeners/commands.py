@@ -1,6 +1,8 @@
 """``/balance``: acknowledged at once; the figures go in the ack when already in hand (and no history is
 kept, which needs a store read), otherwise they are read on the answer pool and sent through the
-response_url. ``/balance history`` reads the store on the answer pool."""
+response_url. ``/balance history`` reads the store on the answer pool, ``/balance why`` Kalshi's activity
+(bot.why) too. Everyone asking for the same view (history period, why window) meanwhile shares one
+preparation (the answer pool's ``key``)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from bot.slack.blocks.balance import View
 from bot.slack.blocks.base import COMMAND
 from bot.slack.context import BotContext
 from bot.slack.replies import alert_reply, cached_view, history_reply, view_reply
+from bot.slack.why_reply import why_reply
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +39,15 @@ def register(app: App, ctx: BotContext) -> None:
             if cached is not None:
                 ack(**cached.ephemeral())
             else:
-                ack_and_answer(ctx.background, ack, respond, partial(view_reply, ctx, view, fresh=False))
+                render = partial(view_reply, ctx, view, fresh=False)
+                ack_and_answer(ctx.background, ack, respond, render, key=("view", view, False))
         elif isinstance(parsed, command_parser.ShowHistory):
-            ack_and_answer(ctx.background, ack, respond, partial(history_reply, ctx, parsed.days))
+            render = partial(history_reply, ctx, parsed.days)
+            ack_and_answer(ctx.background, ack, respond, render, key=("history", parsed.days))
+        elif isinstance(parsed, command_parser.ShowWhy):
+            render = partial(why_reply, ctx, parsed.period, parsed.subaccount)
+            key = ("why", parsed.period, parsed.subaccount)
+            ack_and_answer(ctx.background, ack, respond, render, key=key)
         else:
             ack_and_answer(ctx.background, ack, respond, partial(alert_reply, ctx, parsed, user or ""))
 
