@@ -9,14 +9,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.domain.alert_state import CRITICAL, WARNING, AlertState
 from bot.store.sqlite import SQLiteStore
 from tests.bot_process import ALERTS_ENV, BotProcess
 from tests.fakes.kalshi import BALANCE, FakeKalshi
 from tests.fakes.kalshi_activity import FILLS, fill
 from tests.fakes.slack import FakeSlack
-from tests.test_alerts_e2e import CHANNEL, delivered, wait_committed, wait_posts
+from tests.test_alerts_e2e import CHANNEL, delivered, wait_posts
 from tests.test_digest import DIGEST, at, digests
+from tests.waits import wait_committed
 
 StartBot = Callable[..., BotProcess]
 
@@ -53,6 +56,7 @@ def test_a_reminder_inside_the_re_arm_band_says_what_recovery_needs(
     assert "-$" not in post and "$255.00" in post
 
 
+@pytest.mark.slow(6)
 def test_a_critical_level_close_to_the_warning_level_ends_at_the_warning_level(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack
 ) -> None:
@@ -71,6 +75,7 @@ def test_a_critical_level_close_to_the_warning_level_ends_at_the_warning_level(
     assert len(delivered(slack)) == 2 and "-$" not in " ".join(delivered(slack))
 
 
+@pytest.mark.slow(5)
 def test_changing_the_watched_figure_clears_the_alert_instead_of_claiming_a_recovery(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack
 ) -> None:
@@ -88,6 +93,7 @@ def test_changing_the_watched_figure_clears_the_alert_instead_of_claiming_a_reco
     assert len(delivered(slack)) == 2
 
 
+@pytest.mark.slow(3)
 def test_the_digest_names_who_alerts_mention_without_notifying_them(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack
 ) -> None:
@@ -105,6 +111,7 @@ def test_the_digest_names_who_alerts_mention_without_notifying_them(
     assert [c for c in slack.posts() if c.body.get("channel") == CHANNEL] == []
 
 
+@pytest.mark.slow(5)
 def test_an_alert_says_what_moved_the_balance_and_the_digest_where_the_day_went(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack
 ) -> None:

@@ -26,7 +26,8 @@ from bot.store.sqlite import SQLiteStore
 from tests.bot_process import BOT_TOKEN, BotProcess
 from tests.fakes.chart_rules import assert_valid_blocks, charts
 from tests.fakes.kalshi import FakeKalshi
-from tests.fakes.slack import RESPONSE, FakeSlack, call_blocks
+from tests.fakes.slack import RESPONSE, Call, FakeSlack, call_blocks
+from tests.waits import wait_log
 
 StartBot = Callable[..., BotProcess]
 REFUSAL = "Slack refused the chart block on"
@@ -228,14 +229,18 @@ def at(seconds: float) -> str:
     return (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%H:%M:%S")
 
 
+@pytest.mark.slow(3)
 def test_digest_carries_the_chart_and_goes_again_without_it_when_refused(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path
 ) -> None:
     prefill(tmp_path)
     slack.refuse_charts("chat.postMessage")
     bot = start_bot(BALANCE_DIGEST_TIME=at(3), BALANCE_DIGEST_CHANNEL=DIGEST, BALANCE_HISTORY_INTERVAL="2")
-    posts = slack.wait_for(lambda s: [c for c in s.posts() if c.body.get("channel") == DIGEST], 20)
-    time.sleep(1)
-    posts = [c for c in slack.posts() if c.body.get("channel") == DIGEST]
+
+    def digest_posts(s: FakeSlack) -> list[Call]:
+        return [c for c in s.posts() if c.body.get("channel") == DIGEST]
+
+    posts = slack.wait_for(lambda s: len(digest_posts(s)) >= 2 and digest_posts(s), 20)  # refused, again
+    wait_log(bot, REFUSAL)  # logged once the post without the chart went out
     assert [chart_count(call_blocks(c)) for c in posts] == [1, 0]
     assert "$1,234.56" in posts[1].body["text"] and bot.logs().count(REFUSAL) == 1

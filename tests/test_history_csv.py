@@ -213,6 +213,7 @@ def test_a_file_without_a_required_column_or_unreadable_fails_whole(
     assert store.rows() == []
 
 
+@pytest.mark.slow(6)
 def test_a_week_at_two_seconds_imports_well_under_a_minute(store: StoreUnderTest, tmp_path: Path) -> None:
     now = int(time.time())
     start = now - 7 * 86_400 + 60

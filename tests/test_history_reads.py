@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
+
 from bot.domain.buckets import Bucket, HistoryReads
 from bot.domain.history import COLUMNS, DAILY, HOURLY, RAW, Sample, row
 from bot.domain.trend import DAY, WIDTHS, Point, Summary, Trend, change_text, sparkline
@@ -181,6 +183,7 @@ class Counting:
         return counted
 
 
+@pytest.mark.slow(4)
 def test_a_surface_reads_a_bounded_number_of_rows_whatever_the_history_holds(tmp_path: Path) -> None:
     """A week at the 2 s minimum (302,400 readings) and a year of daily rows: the trend reads at most 58
     rows (the week's first 29, and the last at or before each character's end, 24 h ago and now), a

@@ -13,7 +13,8 @@ from tests.bot_process import ALERTS_ENV, BotProcess
 from tests.fakes.kalshi import FakeKalshi
 from tests.fakes.kalshi_ws import FakeKalshiWS
 from tests.fakes.slack import FakeSlack
-from tests.test_alerts_e2e import delivered, wait_committed, wait_posts
+from tests.test_alerts_e2e import delivered, wait_posts
+from tests.waits import wait_checks, wait_committed
 
 StartBot = Callable[..., BotProcess]
 
@@ -35,7 +36,7 @@ def test_a_fill_brings_the_alert_within_a_second_though_the_poll_is_a_minute_awa
     kalshi.set_balance(1_000_00)
     bot = start_bot(**realtime_env(ws_fake))
     ws_fake.wait_subscribed(timeout=10)
-    time.sleep(0.5)  # the first poll, at start-up, is done: the next is 60 s away
+    wait_checks(bot, 1, since=bot.started_at)  # the first poll, at start-up, is done: the next is 60 s away
     kalshi.set_balance(100_00)  # the fill spent the money
     left = ws_fake.send_fill()
     (alert,) = wait_posts(slack, 1, timeout=5)

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from bot.domain.activity import Ends, explain
 from bot.kalshi.activity_models import ActivityRead, Fill, KindRead, Settlement
 from bot.kalshi.errors import KalshiAPIError, KalshiTimeout, Maintenance
@@ -83,6 +85,7 @@ def test_a_failed_kind_is_named_in_plain_words_and_the_rest_shown(
     assert "Traceback" not in whole(reply)
 
 
+@pytest.mark.slow(3)
 def test_everyone_asking_at_once_shares_one_read(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack
 ) -> None:

@@ -146,6 +146,7 @@ def locked(database_url: str) -> Iterator[Callable[[], None]]:
     admin.close()
 
 
+@pytest.mark.slow(9)
 def test_tables_locked_by_another_session_end_each_call_at_the_lock_timeout(
     database_url: str, locked: Callable[[], None], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -175,6 +176,7 @@ def test_tables_locked_by_another_session_end_each_call_at_the_lock_timeout(
     store.close()
 
 
+@pytest.mark.slow(11)
 def test_a_server_that_stops_answering_mid_call_is_cut_and_the_store_goes_on(
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:

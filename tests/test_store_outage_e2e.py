@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 import psycopg
+import pytest
 
 from tests.bot_process import ALERTS_ENV, BotProcess
 from tests.fakes.freezing_proxy import FreezingProxy
@@ -38,6 +39,7 @@ def samples(database_url: str) -> int:
     return int(found[0]) if found else 0
 
 
+@pytest.mark.slow(22)
 def test_locked_tables_the_figures_go_out_the_loop_retries_and_lets_the_sender_role_go(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, database_url: str
 ) -> None:
@@ -75,6 +77,7 @@ def test_locked_tables_the_figures_go_out_the_loop_retries_and_lets_the_sender_r
     assert "Traceback" not in bot.logs()
 
 
+@pytest.mark.slow(21)
 def test_a_hung_store_connection_hands_the_sender_role_to_another_process(
     start_bot: StartBot, kalshi: FakeKalshi, slack: FakeSlack, database_url: str
 ) -> None:
