@@ -114,6 +114,7 @@ PACER = Pacer()
 @dataclass
 class _Budget:
     deadline: float | None
+    patient: bool = True  # False: no waiting for the pacer's tokens (an alert does not wait for the budget)
     requests: int = 0
 
 
@@ -128,10 +129,17 @@ class ActivityReads:
         self._clock = clock
 
     def read(
-        self, start: int, end: int, subaccount: int, *, deadline_seconds: float | None = None
+        self,
+        start: int,
+        end: int,
+        subaccount: int,
+        *,
+        deadline_seconds: float | None = None,
+        patient: bool = True,
     ) -> ActivityRead:
-        """The activity of subaccount ``subaccount`` (0: the primary account) from ``start`` to ``end``."""
-        budget = _Budget(None if deadline_seconds is None else self._clock() + deadline_seconds)
+        """The activity of subaccount ``subaccount`` (0: the primary account) from ``start`` to ``end``;
+        ``patient=False``: a request the read budget cannot take at once fails its kind at once."""
+        budget = _Budget(None if deadline_seconds is None else self._clock() + deadline_seconds, patient)
         window = {"min_ts": str(start), "max_ts": str(end), "subaccount": str(subaccount)}
 
         def funding(spec: _List[Funding]) -> Callable[[], tuple[list[Funding], bool]]:
@@ -187,7 +195,8 @@ class ActivityReads:
 
     def _get(self, path: str, params: dict[str, str], budget: _Budget) -> Any:
         remaining = None if budget.deadline is None else budget.deadline - self._clock()
-        if (remaining is not None and remaining <= 0) or not self.pacer.take(budget.deadline):
+        until = budget.deadline if budget.patient else self._clock()
+        if (remaining is not None and remaining <= 0) or not self.pacer.take(until):
             raise KalshiTimeout()
         retry = self.source.retry
         if budget.deadline is not None:
