@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -92,9 +93,18 @@ def bot_env(kalshi_url: str, slack_api_url: str, state_dir: Path, **extra: str) 
     }
 
 
-# One client for every request the tests send the bot: a client built per request (httpx.get/post) costs
-# about 20 ms of CPU, minutes over the suite. Without keep-alive each request still has its own connection.
-HTTP = httpx.Client(limits=httpx.Limits(max_keepalive_connections=0))
+_clients = threading.local()
+
+
+def http() -> httpx.Client:
+    """This thread's client for the requests the tests send the bot. A client built per request
+    (httpx.get/post) costs about 20 ms of CPU, minutes over the suite; one client shared by threads is not
+    safe (a connection closed under another thread's read). Without keep-alive each request still has
+    its own connection."""
+    client: httpx.Client | None = getattr(_clients, "client", None)
+    if client is None:
+        client = _clients.client = httpx.Client(limits=httpx.Limits(max_keepalive_connections=0))
+    return client
 
 
 class BotProcess:
@@ -133,7 +143,7 @@ class BotProcess:
             if self.proc.poll() is not None:
                 raise AssertionError(f"bot exited with {self.proc.returncode}:\n{self.logs()}")
             try:
-                if HTTP.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                if http().get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -175,7 +185,7 @@ class BotProcess:
             "X-Slack-Signature": sig,
             **(headers or {}),
         }
-        return HTTP.post(f"{self.url}/slack/events", content=body.encode(), headers=h, timeout=10)
+        return http().post(f"{self.url}/slack/events", content=body.encode(), headers=h, timeout=10)
 
     def command(
         self, text: str, response_url: str, user: str = "U0TRADER1", channel: str = "C0DESK001", **kw: Any
