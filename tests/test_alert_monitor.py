@@ -135,13 +135,15 @@ def reference(
     """What must be delivered, written independently of the monitor: one pass over the observations.
 
     The level a balance is in, with hysteresis: a level is entered below it and left at or above it plus
-    the margin; one message per change of level, and a level changes only once its message is sent."""
+    the margin, the critical level at the warning level at the latest; one message per change of level,
+    and a level changes only once its message is sent."""
     delivered: list[str] = []
     outcomes = iter(deliver)
     level = 0  # 0 OK, 1 warning, 2 critical
     notice = False
     failures = 0
     bounds = [THRESHOLD] + ([critical] if critical is not None else [])
+    leaves = [THRESHOLD + REARM] + ([min(critical + REARM, THRESHOLD)] if critical is not None else [])
     messages = {(0, 1): "low", (0, 2): "critical", (1, 2): "critical", (2, 1): "above-critical"}
 
     def send(kind: str) -> bool:
@@ -160,7 +162,7 @@ def reference(
         if notice and send("reading-again"):
             notice = False
         entered = sum(1 for b in bounds if obs < b)  # the deepest level the balance is below
-        still = sum(1 for b in bounds if obs < b + REARM)  # the deepest level it has not left
+        still = sum(1 for leave in leaves if obs < leave)  # the deepest level it has not left
         if level == 0:
             target = entered
         elif still == 0:

@@ -437,3 +437,20 @@ def test_check_reports_kalshis_websocket(kalshi: FakeKalshi, slack: FakeSlack, t
     refused = run_cli(["check"], {**env, "KALSHI_WS_URL": kalshi.base_url.replace("http", "ws")}, tmp_path)
     (line,) = [ln for ln in refused.stdout.splitlines() if "Kalshi WebSocket" in ln]
     assert line.startswith("! Kalshi WebSocket: not connected") and "polls meanwhile" in line, line
+
+
+def test_a_port_in_use_is_one_sentence_naming_it(
+    kalshi: FakeKalshi, slack: FakeSlack, tmp_path: Path
+) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = bot_env(kalshi.base_url, slack.api_url, tmp_path, PORT=str(port))
+        result = run_cli(["serve", "--mode", "http"], env, tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in output and "set PORT to a free port" in output, output
+    assert "Traceback" not in output

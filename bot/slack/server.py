@@ -119,15 +119,24 @@ def _run_http(runtime: Runtime, settings: Settings) -> int:
 
     assert settings.slack is not None and settings.slack.signing_secret is not None
     verifier = RequestVerifier(settings.slack.signing_secret.reveal())
-    server = create_server(
-        wsgi_app(runtime.app, verifier, runtime.background.acks_first),
-        host=settings.slack.host,
-        port=settings.slack.port,
-        threads=HTTP_THREADS,
-        max_request_body_size=MAX_BODY_BYTES,
-        ident="kalshi-balance-bot",
-        clear_untrusted_proxy_headers=True,
-    )
+    try:
+        server = create_server(
+            wsgi_app(runtime.app, verifier, runtime.background.acks_first),
+            host=settings.slack.host,
+            port=settings.slack.port,
+            threads=HTTP_THREADS,
+            max_request_body_size=MAX_BODY_BYTES,
+            ident="kalshi-balance-bot",
+            clear_untrusted_proxy_headers=True,
+        )
+    except OSError as exc:  # the port taken, or an address this machine does not have
+        log.error(
+            "cannot listen on %s:%d (%s): set PORT to a free port, or stop what listens there",
+            settings.slack.host,
+            settings.slack.port,
+            exc.strerror or type(exc).__name__,
+        )
+        return 1
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("received %s, shutting down", signal.Signals(signum).name)
