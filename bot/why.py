@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from bot.balance import BalanceReader
 from bot.domain.activity import Ends, Explanation, alert_line, digest_line, explain
 from bot.domain.money import cents_to_dollars
-from bot.kalshi.activity import ActivityReads, ActivitySource
+from bot.kalshi.activity import ALERT_PACER, ActivityReads, ActivitySource
 from bot.kalshi.errors import KalshiError
 from bot.store import StoreUnavailable
 
@@ -127,7 +127,8 @@ def alert_explanation(
     read once within ``deadline`` seconds and not shared; ``None`` when any kind could not be read in
     time: the alert goes without it. Balances are left out (the alert shows its own)."""
     # never waits for the read budget: an alert is not held up behind /balance why's reads (real time)
-    read = ActivityReads(source).read(since, until, 0, deadline_seconds=deadline, patient=False)
+    reads = ActivityReads(source, pacer=ALERT_PACER)
+    read = reads.read(since, until, 0, deadline_seconds=deadline, patient=False)
     e = explain(read, Ends(), None)
     if e.failed:
         log.info("the alert goes without its activity line: %s", ", ".join(kind for kind, _ in e.failed))

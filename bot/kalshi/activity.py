@@ -99,7 +99,7 @@ class Pacer:
             self._tokens = min(float(self.burst), self._tokens + (now - self._at) * self.rate)
             self._at = now
             wait = max(0.0, (1.0 - self._tokens) / self.rate)
-            if deadline is not None and now + wait > deadline:
+            if deadline is not None and wait > 0 and now + wait > deadline:
                 return False
             self._tokens -= 1.0  # reserved: whoever comes next waits behind it
         if wait:
@@ -109,6 +109,11 @@ class Pacer:
 
 PACER = Pacer()
 """The process's one bucket for activity reads (the balance reads have their own single flight)."""
+
+ALERT_PACER = Pacer(rate=0.5, burst=10)
+"""The alerts' own bucket: two alerts' reads at once (a warning, then a critical one), then one alert's
+every 10 s; so /balance why and the digest never use up what an alert needs, and the process's
+activity reads stay within 2.5 requests a second in all."""
 
 
 @dataclass
@@ -196,8 +201,14 @@ class ActivityReads:
     def _get(self, path: str, params: dict[str, str], budget: _Budget) -> Any:
         remaining = None if budget.deadline is None else budget.deadline - self._clock()
         until = budget.deadline if budget.patient else self._clock()
-        if (remaining is not None and remaining <= 0) or not self.pacer.take(until):
+        if remaining is not None and remaining <= 0:
             raise KalshiTimeout()
+        if not self.pacer.take(until):
+            raise KalshiTimeout(
+                "Kalshi did not answer in time."
+                if budget.patient
+                else "the bot's read budget for it is spent."
+            )
         retry = self.source.retry
         if budget.deadline is not None:
             left = max(0.01, budget.deadline - self._clock())
