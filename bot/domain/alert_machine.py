@@ -17,7 +17,7 @@ from bot.domain.alert_state import CRITICAL, OK, WARNING, AlertState
 from bot.domain.levels import Levels
 
 ENTERED = "entered"  # a level entered: a warning or a critical alert
-REMINDER = "reminder"  # still at the level after BALANCE_ALERT_REPEAT_HOURS
+REMINDER = "reminder"  # still at the level after BALANCE_ALERT_REPEAT (hours)
 NO_LONGER_CRITICAL = "no_longer_critical"
 RECOVERED = "recovered"
 CLEARED = "cleared"  # the episode ended because the levels or the watched figure changed
@@ -57,7 +57,7 @@ class Check:
     at: float
     previous_cents: int | None = None  # the watched figure of the reading before, under the same watch
     levels_changed_at: float | None = None  # when the levels were last set from Slack
-    repeat_seconds: float | None = None  # BALANCE_ALERT_REPEAT_HOURS; None: no reminders
+    repeat_seconds: float | None = None  # BALANCE_ALERT_REPEAT (hours); None: no reminders
 
 
 def step(state: AlertState, check: Check, levels: Levels) -> tuple[AlertState, AlertEvent | None]:
