@@ -30,14 +30,17 @@ if TYPE_CHECKING:  # the Slack and alert stack is imported only by a serving pro
 log = logging.getLogger(__name__)
 
 
+def kalshi_auth(kalshi: KalshiSettings) -> KalshiAuth:
+    """The one signer for REST and the WebSocket alike, from the key parsed at start-up."""
+    return KalshiAuth(kalshi.api_key_id.reveal(), kalshi.private_key)
+
+
 def make_kalshi_client(kalshi: KalshiSettings) -> KalshiClient:
     deadline = kalshi.timeout_seconds
     retry = RetryPolicy(
         deadline=deadline, read_timeout=min(4.0, deadline), connect_timeout=min(2.0, deadline)
     )
-    return KalshiClient(
-        kalshi.base_url, KalshiAuth(kalshi.api_key_id.reveal(), kalshi.private_key), retry=retry
-    )
+    return KalshiClient(kalshi.base_url, kalshi_auth(kalshi), retry=retry)
 
 
 def make_store(settings: Settings | StoreSettings, *, patient: bool = False) -> tuple[Store, SenderLock]:
@@ -144,7 +147,7 @@ def wire_realtime(settings: Settings, reader: BalanceReader, checks: BackgroundC
     from bot.realtime import Coalescer, activity_handler
 
     refresh = Coalescer(lambda: checks.run_now(frozenset({"alert check"}))).start()
-    auth = KalshiAuth(settings.kalshi.api_key_id.reveal(), settings.kalshi.private_key)
+    auth = kalshi_auth(settings.kalshi)
     streams: list[KalshiStream] = []
 
     def on_role(sender: bool) -> None:  # a stream starts once: a new one each time this becomes the sender

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from bot.app import make_kalshi_client, make_store
+from bot.app import kalshi_auth, make_kalshi_client, make_store
 from bot.config import ConfigError, Mode, Settings, load_settings
 from bot.domain.money import format_dollars
 from bot.kalshi import KalshiClient, KalshiError
@@ -67,12 +67,10 @@ def run_checks(settings: Settings | None, problems: list[str]) -> Iterator[Check
 
 def check_realtime(settings: Settings) -> tuple[bool | None, str]:
     """Kalshi's WebSocket: connected and subscribed to fills, or why not (BALANCE_REALTIME)."""
-    from bot.kalshi.signer import KalshiAuth
     from bot.kalshi.websocket import probe
     from bot.kalshi.ws_status import check_line
 
-    auth = KalshiAuth(settings.kalshi.api_key_id.reveal(), settings.kalshi.private_key)
-    return check_line(probe(settings.kalshi.ws_url, auth, timeout=5))
+    return check_line(probe(settings.kalshi.ws_url, kalshi_auth(settings.kalshi), timeout=5))
 
 
 def describe(settings: Settings) -> str:
